@@ -1,0 +1,1 @@
+"""kafkalab: learn how Apache Kafka really behaves, by experiment."""
