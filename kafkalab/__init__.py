@@ -1,1 +1,47 @@
-"""kafkalab: learn how Apache Kafka really behaves, by experiment."""
+"""kafkalab: learn how Apache Kafka really behaves, by experiment.
+
+A deterministic, virtual-time Kafka engine with confluent-kafka's client API::
+
+    import kafkalab
+    from kafkalab import Producer, Consumer, TopicPartition
+
+    cluster = kafkalab.Cluster(seed=7)
+    cluster.create_topic("orders", partitions=3)
+    conf = {"bootstrap.servers": cluster.bootstrap_servers}
+"""
+
+from .broker.cluster import Cluster
+from .client.consumer import Consumer, ConsumerGroupMetadata
+from .client.message import (
+    OFFSET_BEGINNING,
+    OFFSET_END,
+    OFFSET_INVALID,
+    OFFSET_STORED,
+    TIMESTAMP_CREATE_TIME,
+    TIMESTAMP_LOG_APPEND_TIME,
+    TIMESTAMP_NOT_AVAILABLE,
+    Message,
+    TopicPartition,
+)
+from .client.producer import Producer
+from .errors import KafkaError, KafkaException
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "OFFSET_BEGINNING",
+    "OFFSET_END",
+    "OFFSET_INVALID",
+    "OFFSET_STORED",
+    "TIMESTAMP_CREATE_TIME",
+    "TIMESTAMP_LOG_APPEND_TIME",
+    "TIMESTAMP_NOT_AVAILABLE",
+    "Cluster",
+    "Consumer",
+    "ConsumerGroupMetadata",
+    "KafkaError",
+    "KafkaException",
+    "Message",
+    "Producer",
+    "TopicPartition",
+]

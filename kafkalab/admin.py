@@ -1,0 +1,53 @@
+"""``kafkalab.admin``: the admin client and its types, as ``confluent_kafka.admin``."""
+
+from .client.admin import (
+    AdminClient,
+    BrokerMetadata,
+    ClusterMetadata,
+    ConfigEntry,
+    ConfigResource,
+    DeletedRecords,
+    IsolationLevel,
+    ListOffsetsResultInfo,
+    NewPartitions,
+    NewTopic,
+    OffsetSpec,
+    PartitionMetadata,
+    ResourceType,
+    TopicMetadata,
+)
+from .client.group_admin import (
+    ConsumerGroupDescription,
+    ConsumerGroupListing,
+    ConsumerGroupState,
+    ConsumerGroupTopicPartitions,
+    ListConsumerGroupsResult,
+    MemberAssignment,
+    MemberDescription,
+    describe_groups_text,
+)
+
+__all__ = [
+    "AdminClient",
+    "BrokerMetadata",
+    "ClusterMetadata",
+    "ConfigEntry",
+    "ConfigResource",
+    "ConsumerGroupDescription",
+    "ConsumerGroupListing",
+    "ConsumerGroupState",
+    "ConsumerGroupTopicPartitions",
+    "DeletedRecords",
+    "IsolationLevel",
+    "ListConsumerGroupsResult",
+    "ListOffsetsResultInfo",
+    "MemberAssignment",
+    "MemberDescription",
+    "NewPartitions",
+    "NewTopic",
+    "OffsetSpec",
+    "PartitionMetadata",
+    "ResourceType",
+    "TopicMetadata",
+    "describe_groups_text",
+]

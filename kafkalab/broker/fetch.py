@@ -1,0 +1,149 @@
+"""The broker's Fetch and ListOffsets handling, with long polling in virtual time.
+
+Owns ``FetchRequest``: reads each requested partition from its fetch offset up to the high
+watermark (``read_uncommitted``) or the last stable offset (``read_committed``), answers
+``OFFSET_OUT_OF_RANGE`` below the log start or past the LEO, resolves committed offsets and
+``auto.offset.reset`` for partitions without a position, and waits up to ``fetch.wait.max.ms``
+when there is nothing to return. Standard library only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ERR
+
+EARLIEST = "earliest"
+LATEST = "latest"
+ERROR = "error"
+
+_RESET_SPELLINGS = {"smallest": EARLIEST, "earliest": EARLIEST, "beginning": EARLIEST,
+                    "largest": LATEST, "latest": LATEST, "end": LATEST, "error": ERROR}
+
+
+def reset_policy(value: str) -> str:
+    """librdkafka's ``auto.offset.reset`` spellings mapped to earliest / latest / error."""
+    return _RESET_SPELLINGS[value]
+
+
+@dataclass
+class PartitionData:
+    """One partition of a fetch response."""
+
+    topic: str
+    partition: int
+    fetch_offset: int
+    error: int = 0
+    batches: list = field(default_factory=list)
+    high_watermark: int = 0
+    last_stable_offset: int = 0
+    log_start_offset: int = 0
+    aborted: list = field(default_factory=list)
+    reset: str | None = None        # how fetch_offset was chosen when the request had none
+    committed_offset: int | None = None
+
+
+def list_offset(log: Any, spec: str, read_committed: bool) -> int:
+    """ListOffsets: ``earliest`` -> log start; ``latest`` -> LSO (read_committed) or HW."""
+    if spec == EARLIEST:
+        return log.log_start_offset
+    return log.last_stable_offset if read_committed else log.high_watermark
+
+
+class FetchRequest:
+    """A fetch for several partitions, answered once data is there or ``max_wait_ms`` passed.
+
+    Each entry of ``partitions`` is ``(topic, partition, fetch_offset)``; a negative offset means
+    "no position yet": -1001/-1000 use the group's committed offset and then ``reset``, -2 the log
+    start, -1 the end.
+
+    Kafka: ``Fetch`` (``LocalLog.read``, ``UnifiedLog.checkLogStartOffset``), ``OffsetFetch`` and
+    ``ListOffsets``. Simplification: these three requests are answered in one round trip.
+    """
+
+    def __init__(self, cluster: Any, *, group_id: str | None, partitions: list[tuple[str, int, int]],
+                 read_committed: bool, reset: str, max_partition_bytes: int, max_wait_ms: int,
+                 reply: Callable[[list[PartitionData]], None]) -> None:
+        self.cluster = cluster
+        self.group_id = group_id
+        self.partitions = partitions
+        self.read_committed = read_committed
+        self.reset = reset
+        self.max_partition_bytes = max_partition_bytes
+        self.reply = reply
+        self._logs: list[Any] = []
+        self._timer = None
+        self._done = False
+        result = self._read()
+        if any(p.batches or p.error or p.reset for p in result) or max_wait_ms <= 0 or not self._logs:
+            self._finish(result)
+            return
+        for log in self._logs:
+            log.data_listeners.append(self._on_data)
+        self._timer = cluster.clock.call_later(max_wait_ms, self._expire)
+
+    def _resolve(self, log: Any, topic: str, partition: int, offset: int) -> tuple[int, str | None, int | None]:
+        if offset >= 0:
+            return offset, None, None
+        if offset == -2:
+            return log.log_start_offset, "OFFSET_BEGINNING", None
+        if offset == -1:
+            return list_offset(log, LATEST, self.read_committed), "OFFSET_END", None
+        committed = None
+        if self.group_id is not None:
+            oam = self.cluster.group_coordinator.offsets.fetch(self.group_id, [(topic, partition)])[(topic, partition)]
+            committed = oam.offset if oam is not None else None
+        if committed is not None:
+            return committed, "committed", committed
+        if self.reset == ERROR:
+            return -1, "error", None
+        return list_offset(log, self.reset, self.read_committed), f"auto.offset.reset={self.reset}", None
+
+    def _read(self) -> list[PartitionData]:
+        out = []
+        self._logs = []
+        for topic, partition, offset in self.partitions:
+            t = self.cluster.topics.get(topic)
+            if t is None or not 0 <= partition < len(t.partitions):
+                out.append(PartitionData(topic, partition, offset, error=ERR.UNKNOWN_TOPIC_OR_PART))
+                continue
+            log = t.partitions[partition]
+            offset, reset, committed = self._resolve(log, topic, partition, offset)
+            data = PartitionData(topic, partition, offset, high_watermark=log.high_watermark,
+                                 last_stable_offset=log.last_stable_offset,
+                                 log_start_offset=log.log_start_offset, reset=reset, committed_offset=committed)
+            if reset == "error":
+                data.error = ERR._AUTO_OFFSET_RESET
+            elif offset < log.log_start_offset or offset > log.log_end_offset:
+                data.error = ERR.OFFSET_OUT_OF_RANGE
+            else:
+                upper = log.last_stable_offset if self.read_committed else log.high_watermark
+                data.batches = log.read(offset, upper, self.max_partition_bytes)
+                if self.read_committed and data.batches and log.aborted:
+                    lo, hi = data.batches[0].base_offset, data.batches[-1].last_offset
+                    data.aborted = [a for a in log.aborted if a[2] >= lo and a[1] <= hi]
+                self._logs.append(log)
+            out.append(data)
+        return out
+
+    def _on_data(self, log: Any) -> None:
+        if self._done:
+            return
+        result = self._read()
+        if any(p.batches or p.error for p in result):
+            self._finish(result)
+
+    def _expire(self) -> None:
+        if not self._done:
+            self._finish(self._read())
+
+    def _finish(self, result: list[PartitionData]) -> None:
+        self._done = True
+        if self._timer is not None:
+            self._timer.cancel()
+        for log in self._logs:
+            if self._on_data in log.data_listeners:
+                log.data_listeners.remove(self._on_data)
+        self.reply(result)

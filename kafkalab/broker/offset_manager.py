@@ -1,0 +1,163 @@
+"""Offset commits on the coordinator: validation, storage, fetch, and expiry.
+
+Owns ``OffsetManager``: validates OffsetCommit requests exactly as
+``ClassicGroup.validateOffsetCommit`` (zombies get UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION or
+REBALANCE_IN_PROGRESS; standalone commits only while the group is Empty), writes each commit as
+a record to ``__consumer_offsets``, and expires offsets of Empty groups (KIP-211).
+Standard library only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ERR
+from .offsets import OffsetAndMetadata, write_commit
+
+
+class OffsetManager:
+    """Committed offsets of every group of one cluster.
+
+    A committed offset is the NEXT offset the group will consume (last processed + 1).
+
+    Kafka: ``OffsetMetadataManager`` (group coordinator); ``offsets.retention.minutes``.
+    """
+
+    def __init__(self, cluster: Any, coordinator: Any) -> None:
+        self.cluster = cluster
+        self.coordinator = coordinator
+        self.trace = cluster.trace
+        self.committed: dict[str, dict[tuple[str, int], OffsetAndMetadata]] = {}
+        self.empty_since_ms: dict[str, int] = {}
+        self._expiry_timer: Any = None
+
+    def validate(self, group_id: str, member_id: str, generation_id: int,
+                 group_instance_id: str | None, transactional: bool = False) -> int:
+        """0 if the commit may be applied, else the error code the broker answers with.
+
+        Kafka: ``OffsetMetadataManager.validateOffsetCommit`` / ``ClassicGroup.validateOffsetCommit``.
+        """
+        from .groups import GroupState
+        grp = self.coordinator.group(group_id)
+        if grp is None:
+            if generation_id < 0:
+                grp = self.coordinator.group(group_id, create=True)
+            else:
+                return ERR.ILLEGAL_GENERATION
+        if grp.state is GroupState.DEAD:
+            return ERR.COORDINATOR_NOT_AVAILABLE
+        if generation_id < 0 and grp.state is GroupState.EMPTY:
+            return 0
+        if generation_id >= 0 or member_id or group_instance_id is not None:
+            err = self.coordinator._validate_member(grp, member_id, group_instance_id)
+            if err:
+                return err
+            if generation_id != grp.generation_id:
+                return ERR.ILLEGAL_GENERATION
+        elif not transactional and grp.state is not GroupState.EMPTY:
+            return ERR.UNKNOWN_MEMBER_ID
+        if not transactional and grp.state is GroupState.COMPLETING_REBALANCE:
+            return ERR.REBALANCE_IN_PROGRESS
+        return 0
+
+    def commit(self, group_id: str, member_id: str, generation_id: int, group_instance_id: str | None,
+               offsets: dict[tuple[str, int], tuple[int, str]], client_id: str = "") -> dict[tuple[str, int], int]:
+        """Validate and apply an OffsetCommit; return the error code per partition (0 = committed).
+
+        A rejected commit leaves every committed offset unchanged.
+        """
+        err = self.validate(group_id, member_id, generation_id, group_instance_id)
+        result: dict[tuple[str, int], int] = {}
+        accepted: dict[tuple[str, int], OffsetAndMetadata] = {}
+        now = self.cluster.now_ms
+        for tp, (offset, metadata) in offsets.items():
+            if err:
+                result[tp] = err
+            elif tp[0] not in self.cluster.topics or not 0 <= tp[1] < len(self.cluster.topics[tp[0]].partitions):
+                result[tp] = ERR.UNKNOWN_TOPIC_OR_PART
+            else:
+                result[tp] = 0
+                accepted[tp] = OffsetAndMetadata(offset, metadata or "", now)
+        if accepted:
+            self._apply(group_id, accepted)
+        self.trace.record("offset_commit", "OffsetCommit" if not err else "OffsetCommit rejected",
+                          group=group_id, member_id=member_id, client_id=client_id,
+                          generation_id=generation_id, offsets={f"{t}-{p}": o for (t, p), (o, _) in offsets.items()},
+                          error=_name(err) if err else None)
+        return result
+
+    def _apply(self, group_id: str, accepted: dict[tuple[str, int], OffsetAndMetadata]) -> None:
+        self.committed.setdefault(group_id, {}).update(accepted)
+        write_commit(self.cluster, group_id, accepted)
+        self._ensure_expiry_timer()
+
+    def apply_transactional(self, group_id: str, offsets: dict[tuple[str, int], OffsetAndMetadata]) -> None:
+        """Make offsets sent in a committed transaction visible (the COMMIT marker landed)."""
+        self.committed.setdefault(group_id, {}).update(offsets)
+        self._ensure_expiry_timer()
+        self.trace.record("offset_commit", "transaction committed", group=group_id, member_id="",
+                          client_id="", generation_id=-1,
+                          offsets={f"{t}-{p}": o.offset for (t, p), o in offsets.items()}, error=None)
+
+    def fetch(self, group_id: str, partitions: list[tuple[str, int]]) -> dict[tuple[str, int], OffsetAndMetadata | None]:
+        """The committed offset of each partition for ``group_id`` (None where there is none)."""
+        committed = self.committed.get(group_id, {})
+        return {tp: committed.get(tp) for tp in partitions}
+
+    def delete_group_offsets(self, group_id: str, reason: str) -> None:
+        """Remove every committed offset of a group, writing tombstones."""
+        committed = self.committed.pop(group_id, None)
+        if committed:
+            write_commit(self.cluster, group_id, dict.fromkeys(committed), reason=reason)
+
+    # -- expiry (KIP-211) ---------------------------------------------------------------------------
+    def on_group_empty(self, grp: Any) -> None:
+        self.empty_since_ms[grp.group_id] = self.cluster.now_ms
+
+    def _ensure_expiry_timer(self) -> None:
+        if self._expiry_timer is None:
+            interval = self.cluster.broker_config["offsets.retention.check.interval.ms"]
+            self._expiry_timer = self.cluster.clock.call_later(interval, self._expire, priority=20)
+
+    def _expire(self) -> None:
+        """Expire offsets of Empty groups ``offsets.retention.minutes`` after they became Empty
+        (standalone groups: after the last commit)."""
+        from .groups import GroupState
+        now = self.cluster.now_ms
+        retention_ms = self.cluster.broker_config["offsets.retention.minutes"] * 60_000
+        for group_id in list(self.committed):
+            grp = self.coordinator.group(group_id)
+            if grp is not None and grp.state is not GroupState.EMPTY:
+                continue
+            had_members = grp is not None and grp.protocol_type is not None
+            committed = self.committed[group_id]
+            expired = {}
+            for tp, oam in committed.items():
+                base = max(self.empty_since_ms.get(group_id, 0), oam.commit_ms) if had_members else oam.commit_ms
+                if now - base >= retention_ms:
+                    expired[tp] = oam
+            if expired:
+                for tp in expired:
+                    del committed[tp]
+                write_commit(self.cluster, group_id, dict.fromkeys(expired), reason="offsets expired")
+                self.trace.record("offsets_expired", f"offsets.retention.minutes={retention_ms // 60_000} "
+                                  f"passed while the group was Empty", group=group_id,
+                                  partitions=[f"{t}-{p}" for t, p in expired])
+            if not committed:
+                del self.committed[group_id]
+                if grp is not None and grp.state is GroupState.EMPTY:
+                    self.coordinator._transition(grp, GroupState.DEAD, "Empty group has no offsets left")
+                    del self.coordinator.groups[group_id]
+        interval = self.cluster.broker_config["offsets.retention.check.interval.ms"]
+        self._expiry_timer = self.cluster.clock.call_later(interval, self._expire, priority=20) \
+            if self.committed else None
+
+    def on_topic_deleted(self, topic: str) -> None:
+        for committed in self.committed.values():
+            for tp in [tp for tp in committed if tp[0] == topic]:
+                del committed[tp]
+
+
+def _name(code: int) -> str:
+    from ..errors import KafkaError
+    return KafkaError(code).name()

@@ -1,0 +1,156 @@
+"""What every client shares: configuration, finding the cluster, waiting in virtual time.
+
+Owns ``ClientBase``: resolves the librdkafka configuration, connects to the cluster named by
+``bootstrap.servers`` (or behaves like a client whose brokers are unreachable), serves
+callbacks from ``poll``, and implements closed/crashed states. Standard library only.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from .. import config as _config
+from ..broker import cluster as _cluster
+from ..clock import VirtualClock
+from ..errors import ERR, KafkaError, KafkaException
+
+INFINITE_WAIT_CAP_MS = 300_000
+
+
+def timeout_ms(timeout: Any, what: str, *, default_infinite: bool = True) -> int | None:
+    """Convert a confluent-kafka timeout in seconds (float; -1 or None = infinite) to ms or None."""
+    if timeout is None:
+        return None if default_infinite else 0
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"{what}: timeout must be a number of seconds, got {type(timeout).__name__} {timeout!r}")
+    if timeout < 0:
+        return None
+    return int(round(timeout * 1000))
+
+
+class ClientBase:
+    """Configuration, cluster connection, callback queue and lifecycle shared by the clients."""
+
+    _kind = "client"
+
+    def __init__(self, kind: str, config: Any, kwargs: dict) -> None:
+        if config is None:
+            config = {}
+        self._closed = False
+        self._crashed = False
+        self._conf = _config.resolve_client(kind, config, **kwargs)
+        self._client_id = self._conf["client.id"]
+        self._latency_ms = self._conf["kafkalab.request.latency.ms"]
+        self._error_cb: Callable | None = self._conf.get("error_cb")
+        self._callbacks: deque[tuple[Callable, tuple]] = deque()
+        cluster = _cluster.lookup(self._conf.get("bootstrap.servers"))
+        self._cluster = cluster
+        if cluster is None:
+            self._clock = VirtualClock()
+            self._name = f"{self._client_id}#{kind}-detached"
+            self._clock.call_later(1, self._report_unreachable)
+        else:
+            self._clock = cluster.clock
+            cluster._register(self)
+            self._name = f"{self._client_id}#{kind}-{len(cluster._clients)}"
+            cluster.trace.record("client_created", kind, client=self._name, client_id=self._client_id)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def _check_usable(self) -> None:
+        if self._crashed:
+            raise KafkaException(KafkaError(
+                ERR._DESTROY, f"{self._kind} crashed (cluster.crash): the process is gone; create a new one"))
+        if self._closed:
+            raise RuntimeError(f"{self._kind.capitalize()} closed")
+
+    def _crash(self) -> None:
+        if self._crashed or self._closed:
+            return
+        self._crashed = True
+        self._callbacks.clear()
+        self._on_crash()
+        if self._cluster is not None:
+            self._cluster.trace.record("client_crashed", "cluster.crash(): process died", client=self._name,
+                                       client_id=self._client_id)
+
+    def _on_crash(self) -> None:
+        """Stop timers and forget in-memory state (overridden)."""
+
+    @property
+    def _alive(self) -> bool:
+        return not (self._crashed or self._closed)
+
+    # -- network --------------------------------------------------------------------------------
+    def _send(self, fn: Callable, *args: Any) -> None:
+        """Deliver a request to the broker after the modelled one-way latency.
+
+        A request already sent still arrives after the client crashes (it is on the wire).
+        """
+        self._clock.call_later(self._latency_ms, fn, *args)
+
+    def _respond(self, fn: Callable, *args: Any) -> None:
+        """Deliver a response back to this client after the latency; dropped if it died meanwhile."""
+        self._clock.call_later(self._latency_ms, self._deliver_response, fn, args)
+
+    def _deliver_response(self, fn: Callable, args: tuple) -> None:
+        if not self._crashed and not self._closed:
+            fn(*args)
+
+    def _report_unreachable(self) -> None:
+        """A client whose bootstrap servers do not exist reports the broker as down, as librdkafka does."""
+        if not self._alive:
+            return
+        servers = self._conf.get("bootstrap.servers") or "(none)"
+        err = KafkaError(ERR._ALL_BROKERS_DOWN, f"{servers}: 1/1 brokers are down (no kafkalab cluster with "
+                                                f"that bootstrap.servers exists; use cluster.bootstrap_servers)")
+        if self._error_cb is not None:
+            self._callbacks.append((self._error_cb, (err,)))
+
+    # -- waiting --------------------------------------------------------------------------------
+    def _serve_callbacks(self) -> int:
+        served = 0
+        callbacks = self._callbacks
+        while callbacks and not self._crashed:
+            fn, args = callbacks.popleft()
+            fn(*args)
+            served += 1
+        return served
+
+    def _wait_until(self, ready: Callable[[], bool], wait_ms: int | None) -> bool:
+        """Advance the shared clock until ``ready()`` or ``wait_ms`` passed; True if ready.
+
+        Simplification: an infinite wait (timeout None or -1) moves virtual time only while
+        something is scheduled, and at most ``INFINITE_WAIT_CAP_MS`` (5 virtual minutes), so a
+        notebook cell never hangs.
+        """
+        clock = self._clock
+        if ready():
+            return True
+        if wait_ms is None:
+            deadline = clock.now_ms + INFINITE_WAIT_CAP_MS
+            while True:
+                nxt = clock.next_time_ms()
+                if nxt is None or nxt > deadline:
+                    return ready()
+                if clock.run_until(nxt, ready):
+                    return True
+        return clock.run_until(clock.now_ms + wait_ms, ready)
+
+    def _require_cluster(self, what: str):
+        if self._cluster is None:
+            raise KafkaException(KafkaError(ERR._TRANSPORT, f"{what}: Local: Broker transport failure "
+                                            f"(bootstrap.servers {self._conf.get('bootstrap.servers')!r} names "
+                                            f"no kafkalab cluster)"))
+        return self._cluster
+
+    def list_topics(self, topic: str | None = None, timeout: float = -1):
+        """Cluster metadata: brokers and topics with their partitions.
+
+        Kafka: ``Metadata`` request; confluent-kafka ``list_topics`` returning ``ClusterMetadata``.
+        """
+        self._check_usable()
+        timeout_ms(timeout, "list_topics")
+        from .admin import cluster_metadata
+        return cluster_metadata(self._require_cluster("Failed to get metadata"), topic)

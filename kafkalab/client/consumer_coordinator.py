@@ -1,0 +1,298 @@
+"""The consumer's side of the group protocol: join, sync, heartbeat, rebalance callbacks.
+
+Owns ``ConsumerCoordinator``: JoinGroup/SyncGroup as member and as leader (running the assignor
+on the client, as Kafka does), heartbeats every ``heartbeat.interval.ms`` from the background,
+``max.poll.interval.ms`` self-leave, eager and cooperative revocation, LeaveGroup on close, and
+static membership. Commits and auto-commit live in ``offset_commits.py``. Standard library only.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from ..broker import assignors as _assignors
+from ..errors import ERR, KafkaError
+from .message import Message
+
+
+class ConsumerCoordinator:
+    """Group membership for one subscribed consumer.
+
+    Kafka: Java ``ConsumerCoordinator``/``AbstractCoordinator``; librdkafka ``rdkafka_cgrp.c``.
+    Simplification: a regex subscription is matched against the topics that exist at each
+    JoinGroup (librdkafka also re-checks every ``topic.metadata.refresh.interval.ms``).
+    """
+
+    def __init__(self, consumer: Any) -> None:
+        self.c = consumer
+        conf = consumer._conf
+        self.group_id: str = conf["group.id"]
+        self.instance_id: str | None = conf.get("group.instance.id") or None
+        self.session_timeout_ms: int = conf["session.timeout.ms"]
+        self.heartbeat_interval_ms: int = conf["heartbeat.interval.ms"]
+        self.max_poll_interval_ms: int = conf["max.poll.interval.ms"]
+        self.strategies: list[str] = list(conf["partition.assignment.strategy"])
+        self.member_id = ""
+        self.generation_id = -1
+        self.protocol: str | None = None
+        self.state = "init"          # init, joining, syncing, stable, revoking, left, fenced, failed
+        self.subscription: list[str] = []
+        self.owned: set[tuple[str, int]] = set()
+        self._hb_timer = None
+        self._poll_timer = None
+
+    @property
+    def cooperative(self) -> bool:
+        """True when the group runs a cooperative assignor (incremental rebalances)."""
+        name = self.protocol or self.strategies[0]
+        return _assignors.is_cooperative(name)
+
+    @property
+    def is_member(self) -> bool:
+        """True while this consumer holds a member id and a generation."""
+        return bool(self.member_id) and self.generation_id >= 0
+
+    # -- subscription ---------------------------------------------------------------------------
+    def subscribe(self, topics: list[str]) -> None:
+        """Replace the subscription and (re)join the group."""
+        self.subscription = list(topics)
+        self.c._trace("subscribe", "subscribe()", topics=list(topics))
+        self._start_poll_timer()
+        self.rejoin("subscription changed")
+
+    def unsubscribe(self) -> None:
+        """Revoke everything and leave the group."""
+        self.subscription = []
+        self.leave("unsubscribe()")
+
+    def subscribed_topics(self) -> list[str]:
+        """Topic names the subscription resolves to now (``^`` entries are regexes)."""
+        cluster = self.c._cluster
+        if cluster is None:
+            return [t for t in self.subscription if not t.startswith("^")]
+        names = set()
+        existing = cluster.user_topics()
+        for entry in self.subscription:
+            if entry.startswith("^"):
+                pattern = re.compile(entry)
+                names.update(t for t in existing if pattern.match(t))
+            else:
+                names.add(entry)
+        return sorted(names)
+
+    # -- join / sync ----------------------------------------------------------------------------
+    def rejoin(self, reason: str, lost: bool = False) -> None:
+        """Start a rebalance round: eager revokes everything first (in ``poll``), cooperative joins now."""
+        if self.state in ("joining", "syncing", "revoking", "fenced", "failed") or not self.c._alive:
+            return
+        if not self.subscription:
+            return
+        if self.c._assignment_tps() and (not self.cooperative or lost):
+            self.state = "revoking"
+            self.c._queue_revoke(sorted(self.c._assignment_tps()), lost=lost, then_join=True, reason=reason)
+            return
+        self.join(reason)
+
+    def join(self, reason: str) -> None:
+        """Send JoinGroup with the subscription (and owned partitions under cooperative)."""
+        c = self.c
+        if c._cluster is None or not c._alive:
+            return
+        self.state = "joining"
+        topics = self.subscribed_topics()
+        owned = sorted(self.owned) if self.cooperative else []
+        protocols = [(name, {"topics": topics, "owned": owned}) for name in self.strategies]
+        c._trace("join_group", reason, member_id=self.member_id, topics=topics)
+        gc = c._cluster.group_coordinator
+        c._send(functools.partial(
+            gc.join, self.group_id, member_id=self.member_id, group_instance_id=self.instance_id,
+            client_id=c._client_id, session_timeout_ms=self.session_timeout_ms,
+            rebalance_timeout_ms=self.max_poll_interval_ms, protocols=protocols,
+            reply=lambda res: c._respond(self._on_join, res)))
+
+    def _on_join(self, res: Any) -> None:
+        if self.state != "joining":
+            return
+        c = self.c
+        if res.error:
+            self._on_group_error(res.error, "JoinGroup", res.reason)
+            return
+        self.member_id = res.member_id
+        self.generation_id = res.generation_id
+        self.protocol = res.protocol_name
+        self.state = "syncing"
+        self._start_heartbeats()
+        assignments = None
+        if res.leader_id == self.member_id and res.members:
+            assignments = self._assign(res.members)
+        gc = c._cluster.group_coordinator
+        c._send(functools.partial(
+            gc.sync, self.group_id, member_id=self.member_id, generation_id=self.generation_id,
+            group_instance_id=self.instance_id, assignments=assignments,
+            reply=lambda err, parts: c._respond(self._on_sync, err, parts, self.generation_id)))
+
+    def _assign(self, members: list[tuple[str, str | None, dict]]) -> dict[str, list[tuple[str, int]]]:
+        """Run the selected assignor as group leader (Kafka assigns on the client)."""
+        cluster = self.c._cluster
+        subs = [_assignors.MemberSubscription(mid, tuple(meta.get("topics", [])), group_instance_id=iid,
+                                              owned_partitions=tuple(tuple(tp) for tp in meta.get("owned", [])),
+                                              generation_id=self.generation_id - 1)
+                for mid, iid, meta in members]
+        wanted = {t for s in subs for t in s.topics}
+        ppt = {t: len(cluster.topics[t].partitions) for t in wanted if t in cluster.topics}
+        return run_assignor(self.protocol or self.strategies[0], subs, ppt)
+
+    def _on_sync(self, err: int, partitions: list, generation_id: int) -> None:
+        if self.state != "syncing" or generation_id != self.generation_id:
+            return
+        if err:
+            self._on_group_error(err, "SyncGroup", "")
+            return
+        self.state = "stable"
+        new = {tuple(tp) for tp in partitions}
+        c = self.c
+        if self.cooperative:
+            revoked = sorted(self.owned - new)
+            added = sorted(new - self.owned)
+            self.owned = new
+            if revoked:
+                self.state = "revoking"
+                c._queue_revoke(revoked, lost=False, then_join=True, reason="cooperative: partitions move")
+            if added or not revoked:
+                c._queue_assign(added, incremental=True)
+        else:
+            self.owned = new
+            c._queue_assign(sorted(new), incremental=False)
+
+    def _on_group_error(self, err: int, where: str, reason: str) -> None:
+        c = self.c
+        if err == ERR.FENCED_INSTANCE_ID:
+            self._fatal(f"{where}: Broker: Static consumer fenced by other consumer with same "
+                        f"group.instance.id {self.instance_id}")
+            return
+        if err in (ERR.INVALID_SESSION_TIMEOUT, ERR.INCONSISTENT_GROUP_PROTOCOL):
+            self.state = "failed"
+            c._push_event(Message(error=KafkaError(err, reason or None)))
+            return
+        if err == ERR.UNKNOWN_MEMBER_ID:
+            self.member_id = ""
+            self.generation_id = -1
+        self.state = "init"
+        lost = err in (ERR.UNKNOWN_MEMBER_ID, ERR.ILLEGAL_GENERATION)
+        if lost and c._assignment_tps():
+            self.state = "revoking"
+            c._queue_revoke(sorted(c._assignment_tps()), lost=True, then_join=True,
+                            reason=f"{where}: {KafkaError(err).name()}")
+            self.owned = set()
+        else:
+            self.join(f"{where} answered {KafkaError(err).name()}")
+
+    # -- heartbeats and liveness -----------------------------------------------------------------
+    def _start_heartbeats(self) -> None:
+        if self._hb_timer is None:
+            self._hb_timer = self.c._clock.call_later(self.heartbeat_interval_ms, self._heartbeat, priority=3)
+
+    def _heartbeat(self) -> None:
+        self._hb_timer = None
+        c = self.c
+        if not c._alive or not self.member_id or self.state in ("init", "left", "fenced", "failed"):
+            return
+        gc = c._cluster.group_coordinator
+        member, gen = self.member_id, self.generation_id
+        c._send(lambda: c._respond(self._on_heartbeat, gc.heartbeat(self.group_id, member, gen, self.instance_id),
+                                   member, gen))
+        self._hb_timer = c._clock.call_later(self.heartbeat_interval_ms, self._heartbeat, priority=3)
+
+    def _on_heartbeat(self, err: int, member: str, gen: int) -> None:
+        if not err or member != self.member_id or gen != self.generation_id:
+            return
+        if err == ERR.REBALANCE_IN_PROGRESS:
+            if self.state == "stable":
+                self.c._trace("rebalance_notified", "Heartbeat answered REBALANCE_IN_PROGRESS",
+                              member_id=self.member_id, generation_id=gen)
+                self.state = "init"
+                self.rejoin("group is rebalancing")
+            return
+        if self.state in ("joining", "syncing"):
+            return
+        self.c._trace("heartbeat_failed", KafkaError(err).str(), member_id=member, error=KafkaError(err).name())
+        self._on_group_error(err, "Heartbeat", "")
+
+    def _start_poll_timer(self) -> None:
+        if self._poll_timer is None:
+            due = self.c._last_poll_ms + self.max_poll_interval_ms
+            self._poll_timer = self.c._clock.call_at(due, self._check_poll_interval, priority=4)
+
+    def _check_poll_interval(self) -> None:
+        self._poll_timer = None
+        c = self.c
+        if not c._alive or not self.subscription:
+            return
+        waited = c._clock.now_ms - c._last_poll_ms
+        if waited < self.max_poll_interval_ms:
+            self._start_poll_timer()
+            return
+        if self.state in ("left", "fenced", "failed"):
+            return
+        over = waited - self.max_poll_interval_ms
+        text = (f"Application maximum poll interval ({self.max_poll_interval_ms}ms) exceeded by {over}ms "
+                f"(adjust max.poll.interval.ms for long-running message processing): leaving group")
+        c._trace("max_poll_exceeded", text, member_id=self.member_id, generation_id=self.generation_id)
+        if self.instance_id is None and self.member_id:
+            self._send_leave("max.poll.interval.ms exceeded")
+        self.state = "left"
+        self.generation_id = -1
+        self.member_id = "" if self.instance_id is None else self.member_id
+        c._push_event(Message(error=KafkaError(ERR._MAX_POLL_EXCEEDED, text)))
+        if c._assignment_tps():
+            c._queue_revoke(sorted(c._assignment_tps()), lost=True, then_join=False, reason="max.poll.interval.ms")
+        self.owned = set()
+
+    def on_poll(self) -> None:
+        """The application polled: after a max-poll self-leave, rejoin."""
+        if self.state == "left" and self.subscription:
+            self.state = "init"
+            self._start_poll_timer()
+            self.rejoin("application polled again after leaving")
+
+    # -- leaving ------------------------------------------------------------------------------------
+    def leave(self, reason: str) -> None:
+        """Revoke the assignment (callbacks run now) and send LeaveGroup (dynamic members only)."""
+        c = self.c
+        if c._assignment_tps():
+            c._revoke_now(sorted(c._assignment_tps()), lost=False, reason=reason)
+        if self.member_id and self.instance_id is None:
+            self._send_leave(reason)
+        self.state = "left" if self.subscription else "init"
+        self.member_id = "" if self.instance_id is None else self.member_id
+        self.generation_id = -1
+        self.owned = set()
+        self.stop_timers()
+
+    def _send_leave(self, reason: str) -> None:
+        c = self.c
+        gc = c._cluster.group_coordinator
+        c._send(gc.leave, self.group_id, self.member_id, self.instance_id, f"LeaveGroup: {reason}")
+
+    def stop_timers(self) -> None:
+        for timer in (self._hb_timer, self._poll_timer):
+            if timer is not None:
+                timer.cancel()
+        self._hb_timer = self._poll_timer = None
+
+    def _fatal(self, text: str) -> None:
+        self.state = "fenced"
+        self.stop_timers()
+        self.c._trace("fatal_error", text, member_id=self.member_id)
+        self.c._push_event(Message(error=KafkaError(ERR._FATAL, f"Fatal consumer error: {text}", fatal=True)))
+
+
+def run_assignor(name: str, members: list, partitions_per_topic: dict[str, int]) -> dict[str, list[tuple[str, int]]]:
+    """Run the assignor called ``name`` (librdkafka names) and return member -> partitions."""
+    if name == "cooperative-sticky":
+        result = _assignors.cooperative_sticky_assign(members, partitions_per_topic)
+        return {m: list(ps) for m, ps in result.assignment.items()}
+    fn = _assignors.ASSIGNORS[name]
+    return {m: list(ps) for m, ps in fn(members, partitions_per_topic).items()}

@@ -1,0 +1,214 @@
+"""The consumer's fetcher: per-partition positions, prefetched records, offset resets.
+
+Owns ``PartitionState`` and ``Fetcher``: one fetch request in flight at a time (as librdkafka
+keeps one per broker), prefetched records per partition, ``auto.offset.reset`` on
+``OFFSET_OUT_OF_RANGE``, read_committed filtering of aborted records and control markers, and
+``enable.partition.eof`` events. Standard library only.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from ..broker.fetch import ERROR, FetchRequest, reset_policy
+from ..broker.log import LOG_APPEND_TIME
+from ..errors import ERR, KafkaError
+from .message import OFFSET_INVALID, TIMESTAMP_LOG_APPEND_TIME, FetchedMessage, Message
+
+
+class PartitionState:
+    """An assigned partition as one consumer sees it.
+
+    ``position`` is the next offset the application will get (last handed out + 1; -1001 before
+    anything was fetched); ``fetch_position`` the next offset to fetch (None until resolved from
+    the committed offset or ``auto.offset.reset``); ``stored`` the offset store (what a commit
+    without arguments commits).
+    """
+
+    __slots__ = ("topic", "partition", "tp", "position", "fetch_position", "start_offset", "buffer",
+                 "paused", "stopped", "stored", "committed", "version", "eof_reported", "high_watermark",
+                 "last_stable_offset", "log_start_offset", "in_flight")
+
+    def __init__(self, topic: str, partition: int, start_offset: int) -> None:
+        self.topic = topic
+        self.partition = partition
+        self.tp = (topic, partition)
+        self.position = OFFSET_INVALID
+        self.fetch_position: int | None = start_offset if start_offset >= 0 else None
+        self.start_offset = start_offset
+        self.buffer: deque[Message] = deque()
+        self.paused = False
+        self.stopped = False
+        self.stored = OFFSET_INVALID
+        self.committed = OFFSET_INVALID
+        self.version = 0
+        self.eof_reported = -1
+        self.high_watermark = -1
+        self.last_stable_offset = -1
+        self.log_start_offset = -1
+        self.in_flight = False
+
+    def seek(self, offset: int) -> None:
+        """Drop prefetched records and fetch from ``offset`` next (negative: a logical offset)."""
+        self.buffer.clear()
+        self.version += 1
+        self.stopped = False
+        self.start_offset = offset
+        self.fetch_position = offset if offset >= 0 else None
+        if offset >= 0:
+            self.position = offset
+
+
+class Fetcher:
+    """Fetches for one consumer and hands out records in fetch-response order."""
+
+    def __init__(self, consumer: Any) -> None:
+        self.c = consumer
+        conf = consumer._conf
+        self.read_committed = conf["isolation.level"] == "read_committed"
+        self.reset = reset_policy(conf["auto.offset.reset"])
+        self.max_partition_bytes = conf["fetch.message.max.bytes"]
+        self.max_wait_ms = conf["fetch.wait.max.ms"]
+        self.partition_eof = conf["enable.partition.eof"]
+        self.assigned: dict[tuple[str, int], PartitionState] = {}
+        self.ready: deque[PartitionState] = deque()
+        self.in_flight = False
+
+    def clear(self) -> None:
+        for st in self.assigned.values():
+            st.buffer.clear()
+            st.version += 1
+        self.assigned.clear()
+        self.ready.clear()
+
+    def remove(self, tp: tuple[str, int]) -> PartitionState | None:
+        st = self.assigned.pop(tp, None)
+        if st is not None:
+            st.buffer.clear()
+            st.version += 1
+            if st in self.ready:
+                self.ready.remove(st)
+        return st
+
+    # -- requests ----------------------------------------------------------------------------------
+    def maybe_fetch(self) -> None:
+        """Send a fetch for every assigned partition that has nothing buffered, unless one is in flight."""
+        c = self.c
+        if self.in_flight or c._cluster is None or not c._alive:
+            return
+        wanted = [st for st in self.assigned.values()
+                  if not st.paused and not st.stopped and not st.buffer]
+        if not wanted:
+            return
+        self.in_flight = True
+        request = [(st.topic, st.partition, st.fetch_position if st.fetch_position is not None
+                    else st.start_offset) for st in wanted]
+        versions = [(st, st.version, st.fetch_position) for st in wanted]
+        c._send(self._broker_fetch, request, versions)
+
+    def _broker_fetch(self, request, versions) -> None:
+        c = self.c
+        FetchRequest(c._cluster, group_id=c._group_id, partitions=request, read_committed=self.read_committed,
+                     reset=self.reset, max_partition_bytes=self.max_partition_bytes,
+                     max_wait_ms=self.max_wait_ms,
+                     reply=lambda result: c._respond(self._on_response, result, versions))
+
+    # -- responses ----------------------------------------------------------------------------------
+    def _on_response(self, result, versions) -> None:
+        self.in_flight = False
+        c = self.c
+        for data, (st, version, requested) in zip(result, versions):
+            if self.assigned.get(st.tp) is not st or st.version != version or st.fetch_position != requested:
+                continue
+            st.high_watermark = data.high_watermark
+            st.last_stable_offset = data.last_stable_offset
+            st.log_start_offset = data.log_start_offset
+            if data.reset is not None and data.fetch_offset >= 0:
+                st.fetch_position = data.fetch_offset
+                if data.reset != "committed":
+                    c._trace("offset_reset", f"no committed offset: {data.reset}", topic=st.topic,
+                             partition=st.partition, from_offset=None, to_offset=data.fetch_offset, skipped=0)
+            if data.error:
+                self._on_error(st, data)
+                continue
+            self._take(st, data)
+        self.maybe_fetch()
+
+    def _on_error(self, st: PartitionState, data) -> None:
+        c = self.c
+        if data.error == ERR.OFFSET_OUT_OF_RANGE and self.reset != ERROR:
+            to = data.log_start_offset if self.reset == "earliest" else (
+                data.last_stable_offset if self.read_committed else data.high_watermark)
+            skipped = max(0, to - data.fetch_offset) if data.fetch_offset >= 0 else 0
+            c._trace("offset_reset", f"fetch offset {data.fetch_offset} out of range "
+                     f"[{data.log_start_offset}, {data.high_watermark}]: auto.offset.reset={self.reset}",
+                     topic=st.topic, partition=st.partition, from_offset=data.fetch_offset, to_offset=to,
+                     skipped=skipped, cause="OFFSET_OUT_OF_RANGE")
+            st.fetch_position = to
+            return
+        st.stopped = True
+        if data.error in (ERR.OFFSET_OUT_OF_RANGE, ERR._AUTO_OFFSET_RESET):
+            where = (f"fetch offset {data.fetch_offset} is out of range [{data.log_start_offset}, "
+                     f"{data.high_watermark}]" if data.error == ERR.OFFSET_OUT_OF_RANGE
+                     else "no committed offset")
+            err = KafkaError(ERR._AUTO_OFFSET_RESET,
+                             f"Local: No offset to automatically reset to: {where} and auto.offset.reset=error")
+            c._trace("offset_reset_error", where, topic=st.topic, partition=st.partition,
+                     from_offset=data.fetch_offset)
+        else:
+            err = KafkaError(data.error, f"{KafkaError(data.error).str()}: {st.topic} [{st.partition}]")
+        c._push_event(Message(st.topic, st.partition, data.fetch_offset, error=err))
+
+    def _take(self, st: PartitionState, data) -> None:
+        topic, partition = st.tp
+        fo = data.fetch_offset
+        out = st.buffer
+        aborted = data.aborted
+        end = fo
+        for batch in data.batches:
+            end = batch.last_offset + 1
+            if batch.control is not None:
+                continue
+            if aborted and batch.is_transactional and _in_aborted(aborted, batch):
+                continue
+            recs = batch.records
+            base = batch.base_offset
+            start = fo - base if fo > base else 0
+            if batch.timestamp_type == LOG_APPEND_TIME:
+                ts = batch.append_time_ms
+                out.extend(Message(topic, partition, base + i, r[0], r[1], (TIMESTAMP_LOG_APPEND_TIME, ts), r[3])
+                           for i, r in enumerate(recs[start:], start) if r is not None)
+            elif batch.compacted:
+                out.extend(FetchedMessage(topic, partition, base + i, r[0], r[1], r[2], r[3])
+                           for i, r in enumerate(recs[start:], start) if r is not None)
+            else:
+                out.extend([FetchedMessage(topic, partition, i, r[0], r[1], r[2], r[3])
+                            for i, r in zip(range(base + start, base + len(recs)), recs[start:] if start else recs)])
+        if end > fo:
+            st.fetch_position = end
+        if out:
+            if st not in self.ready:
+                self.ready.append(st)
+        else:
+            self.after_drain(st)
+
+    def after_drain(self, st: PartitionState) -> None:
+        """The buffer is empty: step the position over trailing markers and report EOF once."""
+        c = self.c
+        fp = st.fetch_position
+        if fp is not None and st.position >= 0 and fp > st.position:
+            st.position = fp
+            if c._auto_store:
+                st.stored = fp
+        if (self.partition_eof and fp is not None and st.high_watermark >= 0
+                and fp >= (st.last_stable_offset if self.read_committed else st.high_watermark)
+                and st.eof_reported != fp):
+            st.eof_reported = fp
+            c._push_event(Message(st.topic, st.partition, fp,
+                                  error=KafkaError(ERR._PARTITION_EOF)))
+
+
+def _in_aborted(aborted: list[tuple[int, int, int]], batch: Any) -> bool:
+    pid, off = batch.producer_id, batch.base_offset
+    return any(a[0] == pid and a[1] <= off <= a[2] for a in aborted)

@@ -1,0 +1,223 @@
+"""Consumer-group administration: list, describe, offsets, delete, and the describe table.
+
+Owns ``GroupAdmin`` (mixed into ``AdminClient``) with confluent-kafka's group methods and
+result types, and ``describe_groups_text``, which prints what ``kafka-consumer-groups.sh
+--describe`` prints, with the same columns and meanings. Standard library only.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from ..errors import ERR, KafkaError, KafkaException
+from .message import TopicPartition
+
+
+class ConsumerGroupState(Enum):
+    """confluent-kafka's names for the group states."""
+
+    UNKNOWN = 0
+    PREPARING_REBALANCING = 1
+    COMPLETING_REBALANCING = 2
+    STABLE = 3
+    DEAD = 4
+    EMPTY = 5
+
+
+_STATE_MAP = {"Empty": ConsumerGroupState.EMPTY, "PreparingRebalance": ConsumerGroupState.PREPARING_REBALANCING,
+              "CompletingRebalance": ConsumerGroupState.COMPLETING_REBALANCING, "Stable": ConsumerGroupState.STABLE,
+              "Dead": ConsumerGroupState.DEAD}
+
+
+@dataclass
+class ConsumerGroupListing:
+    group_id: str
+    is_simple_consumer_group: bool
+    state: ConsumerGroupState
+
+
+@dataclass
+class ListConsumerGroupsResult:
+    valid: list[ConsumerGroupListing] = field(default_factory=list)
+    errors: list[KafkaError] = field(default_factory=list)
+
+
+@dataclass
+class MemberAssignment:
+    topic_partitions: list[TopicPartition]
+
+
+@dataclass
+class MemberDescription:
+    member_id: str
+    client_id: str
+    host: str
+    assignment: MemberAssignment
+    group_instance_id: str | None = None
+
+
+@dataclass
+class Node:
+    id: int
+    host: str
+    port: int
+
+
+@dataclass
+class ConsumerGroupDescription:
+    group_id: str
+    is_simple_consumer_group: bool
+    members: list[MemberDescription]
+    partition_assignor: str
+    state: ConsumerGroupState
+    coordinator: Node
+
+
+@dataclass
+class ConsumerGroupTopicPartitions:
+    group_id: str
+    topic_partitions: list[TopicPartition] | None = None
+
+
+def _future(value: Any = None, exc: Exception | None = None) -> Future:
+    fut: Future = Future()
+    if exc is not None:
+        fut.set_exception(exc)
+    else:
+        fut.set_result(value)
+    return fut
+
+
+class GroupAdmin:
+    """Group methods of ``AdminClient``.
+
+    Kafka: confluent-kafka ``AdminClient.list_consumer_groups`` and friends.
+    """
+
+    def list_consumer_groups(self, request_timeout: float = 0, states: Any = None) -> Future:
+        """A future of ``ListConsumerGroupsResult`` with every group the coordinator knows."""
+        cluster = self._c()
+        valid = [ConsumerGroupListing(g.group_id, g.protocol_type is None, _STATE_MAP[g.state.value])
+                 for g in cluster.group_coordinator.groups.values()
+                 if not states or _STATE_MAP[g.state.value] in states]
+        return _future(ListConsumerGroupsResult(valid=sorted(valid, key=lambda x: x.group_id)))
+
+    def describe_consumer_groups(self, group_ids: list[str], request_timeout: float = 0,
+                                 include_authorized_operations: bool = False) -> dict[str, Future]:
+        """``{group_id: Future[ConsumerGroupDescription]}``: members, assignments, state, assignor."""
+        cluster = self._c()
+        if not isinstance(group_ids, list) or not all(isinstance(g, str) for g in group_ids):
+            raise TypeError("describe_consumer_groups: expected a list of group ids")
+        out = {}
+        for gid in group_ids:
+            grp = cluster.group_coordinator.group(gid)
+            if grp is None:
+                out[gid] = _future(ConsumerGroupDescription(gid, False, [], "", ConsumerGroupState.DEAD,
+                                                            Node(1, cluster.name, 9092)))
+                continue
+            members = [MemberDescription(m.member_id, m.client_id, "/127.0.0.1",
+                                         MemberAssignment([TopicPartition(t, p) for t, p in m.assignment]),
+                                         m.group_instance_id) for m in grp.members.values()]
+            out[gid] = _future(ConsumerGroupDescription(gid, grp.protocol_type is None, members,
+                                                        grp.protocol_name or "", _STATE_MAP[grp.state.value],
+                                                        Node(1, cluster.name, 9092)))
+        return out
+
+    def list_consumer_group_offsets(self, list_consumer_group_offsets_request: list[ConsumerGroupTopicPartitions],
+                                    require_stable: bool = False, request_timeout: float = 0) -> dict[str, Future]:
+        """``{group_id: Future[ConsumerGroupTopicPartitions]}`` with committed offsets (one group per call)."""
+        cluster = self._c()
+        reqs = list_consumer_group_offsets_request
+        if not isinstance(reqs, list) or len(reqs) != 1:
+            raise ValueError("Currently we support listing offsets for a single consumer group only")
+        req = reqs[0]
+        committed = cluster.group_coordinator.offsets.committed.get(req.group_id, {})
+        if req.topic_partitions is None:
+            tps = [TopicPartition(t, p, o.offset) for (t, p), o in sorted(committed.items())]
+        else:
+            tps = [TopicPartition(tp.topic, tp.partition,
+                                  committed[(tp.topic, tp.partition)].offset if (tp.topic, tp.partition) in committed
+                                  else -1001) for tp in req.topic_partitions]
+        return {req.group_id: _future(ConsumerGroupTopicPartitions(req.group_id, tps))}
+
+    def alter_consumer_group_offsets(self, alter_consumer_group_offsets_request: list[ConsumerGroupTopicPartitions],
+                                     request_timeout: float = 0) -> dict[str, Future]:
+        """Set committed offsets of an Empty group (``UNKNOWN_MEMBER_ID`` while it has members)."""
+        cluster = self._c()
+        reqs = alter_consumer_group_offsets_request
+        if not isinstance(reqs, list) or len(reqs) != 1:
+            raise ValueError("Currently we support altering offsets for a single consumer group only")
+        req = reqs[0]
+        offsets = {(tp.topic, tp.partition): (tp.offset, tp.metadata or "") for tp in req.topic_partitions or []}
+        results = cluster.group_coordinator.offsets.commit(req.group_id, "", -1, None, offsets, client_id="admin")
+        first = next((c for c in results.values() if c), 0)
+        if first:
+            return {req.group_id: _future(exc=KafkaException(KafkaError(first)))}
+        return {req.group_id: _future(ConsumerGroupTopicPartitions(req.group_id, list(req.topic_partitions or [])))}
+
+    def delete_consumer_groups(self, group_ids: list[str], request_timeout: float = 0) -> dict[str, Future]:
+        """Delete Empty groups and their offsets (``NON_EMPTY_GROUP`` if members remain)."""
+        cluster = self._c()
+        out = {}
+        gc = cluster.group_coordinator
+        for gid in group_ids:
+            grp = gc.group(gid)
+            if grp is None:
+                out[gid] = _future(exc=KafkaException(KafkaError(ERR.GROUP_ID_NOT_FOUND)))
+            elif grp.members:
+                out[gid] = _future(exc=KafkaException(KafkaError(ERR.NON_EMPTY_GROUP)))
+            else:
+                gc.offsets.delete_group_offsets(gid, "delete_consumer_groups")
+                from ..broker.groups import GroupState
+                gc._transition(grp, GroupState.DEAD, "delete_consumer_groups")
+                del gc.groups[gid]
+                out[gid] = _future(None)
+        return out
+
+
+def describe_groups_text(cluster: Any, group_id: str) -> tuple[str, str]:
+    """``kafka-consumer-groups.sh --describe --group G``: (stdout table, stderr message).
+
+    Columns: GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID.
+    CURRENT-OFFSET is the committed offset, LOG-END-OFFSET the high watermark (ListOffsets latest
+    with read_uncommitted), LAG their difference ('-' without a committed offset).
+
+    Kafka: ``tools/.../consumer/group/ConsumerGroupCommand.java``.
+    """
+    gc = cluster.group_coordinator
+    grp = gc.group(group_id)
+    committed = gc.offsets.committed.get(group_id, {})
+    if grp is None and not committed:
+        return "", f"Error: Consumer group '{group_id}' does not exist."
+    rows = []
+    owner = {}
+    if grp is not None:
+        for m in grp.members.values():
+            for tp in m.assignment:
+                owner[tp] = m
+    tps = sorted(set(owner) | set(committed))
+    for t, p in tps:
+        log = cluster.topics[t].partitions[p] if t in cluster.topics else None
+        end = log.high_watermark if log is not None else None
+        cur = committed[(t, p)].offset if (t, p) in committed else None
+        lag = (end - cur) if (end is not None and cur is not None) else None
+        m = owner.get((t, p))
+        rows.append([group_id, t, str(p), _dash(cur), _dash(end), _dash(lag),
+                     m.member_id if m else "-", "/127.0.0.1" if m else "-", m.client_id if m else "-"])
+    header = ["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST",
+              "CLIENT-ID"]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = [" ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in [header, *rows]]
+    err = ""
+    if grp is not None and grp.state.value == "Empty":
+        err = f"Consumer group '{group_id}' has no active members."
+    elif grp is not None and grp.state.value in ("PreparingRebalance", "CompletingRebalance"):
+        err = f"Warning: Consumer group '{group_id}' is rebalancing."
+    return "\n".join(lines), err
+
+
+def _dash(value: int | None) -> str:
+    return "-" if value is None else str(value)

@@ -1,0 +1,186 @@
+"""The consumer's offset commits: sync and async commit, the offset store, auto-commit.
+
+Owns ``OffsetCommitter``: OffsetCommit requests with the member id and generation of the
+moment, ``on_commit`` callbacks served from ``poll``, and auto-commit in both flavours:
+librdkafka's background timer that commits the offset store (updated when ``poll`` hands a
+record to the application) and Java's commit of the previous poll's positions inside ``poll``.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ERR, KafkaError, KafkaException
+from .message import TopicPartition
+
+
+class _CommitRequest:
+    __slots__ = ("offsets", "done", "results", "reason")
+
+    def __init__(self, offsets: dict[tuple[str, int], tuple[int, str]], reason: str) -> None:
+        self.offsets = offsets
+        self.done = False
+        self.results: dict[tuple[str, int], int] = {}
+        self.reason = reason
+
+
+class OffsetCommitter:
+    """Commits for one consumer. A committed offset is the NEXT offset to consume (last + 1).
+
+    Kafka: confluent-kafka ``Consumer.commit``; librdkafka ``auto.commit.interval.ms`` /
+    ``enable.auto.offset.store``; Java ``ConsumerCoordinator.maybeAutoCommitOffsetsAsync``.
+    """
+
+    def __init__(self, consumer: Any) -> None:
+        self.c = consumer
+        conf = consumer._conf
+        self.auto_commit: bool = conf["enable.auto.commit"]
+        self.interval_ms: int = conf["auto.commit.interval.ms"]
+        self.java = conf["kafkalab.client.semantics"] == "java"
+        self.on_commit = conf.get("on_commit")
+        self._timer = None
+        self.next_java_commit_ms = consumer._clock.now_ms + self.interval_ms
+
+    # -- sending ------------------------------------------------------------------------------------
+    def send(self, offsets: dict[tuple[str, int], tuple[int, str]], *, asynchronous: bool, reason: str,
+             auto: bool = False) -> list[TopicPartition] | None:
+        """Send an OffsetCommit; wait for the answer when not ``asynchronous``."""
+        c = self.c
+        if c._cluster is None:
+            err = KafkaError(ERR._WAIT_COORD, "Commit failed: Local: Waiting for coordinator")
+            if asynchronous:
+                self._callback(err, _tps(offsets, {}))
+                return None
+            raise KafkaException(err)
+        req = _CommitRequest(offsets, reason)
+        coord = c._coordinator
+        member = coord.member_id if coord is not None else ""
+        gen = coord.generation_id if coord is not None else -1
+        instance = coord.instance_id if coord is not None else None
+        om = c._cluster.group_coordinator.offsets
+        c._send(lambda: c._respond(self._on_result, req, om.commit(c._group_id, member, gen, instance, offsets,
+                                                                     client_id=c._client_id), asynchronous))
+        if asynchronous:
+            return None
+        c._wait_until(lambda: req.done or not c._alive, None)
+        if not req.done:
+            raise KafkaException(KafkaError(ERR._DESTROY, "Commit failed: consumer crashed or closed"))
+        tps = _tps(offsets, req.results)
+        first = next((code for code in req.results.values() if code), 0)
+        if first:
+            raise KafkaException(KafkaError(first, f"Commit failed: {KafkaError(first).str()}"))
+        return tps
+
+    def _on_result(self, req: _CommitRequest, results: dict[tuple[str, int], int], asynchronous: bool) -> None:
+        req.done = True
+        req.results = results
+        c = self.c
+        for tp, code in results.items():
+            st = c._fetcher.assigned.get(tp)
+            if not code and st is not None:
+                st.committed = req.offsets[tp][0]
+        if asynchronous:
+            first = next((code for code in results.values() if code), 0)
+            self._callback(KafkaError(first) if first else None, _tps(req.offsets, results))
+
+    def _callback(self, err: KafkaError | None, tps: list[TopicPartition]) -> None:
+        if self.on_commit is not None:
+            self.c._callbacks.append((self.on_commit, (err, tps)))
+
+    # -- what to commit -----------------------------------------------------------------------------
+    def stored_offsets(self, only: list[tuple[str, int]] | None = None) -> dict[tuple[str, int], tuple[int, str]]:
+        """The offset store of assigned partitions that is ahead of the last known commit."""
+        out = {}
+        for tp, st in self.c._fetcher.assigned.items():
+            if only is not None and tp not in only:
+                continue
+            if st.stored >= 0 and st.stored != st.committed:
+                out[tp] = (st.stored, "")
+        return out
+
+    def positions(self, only: list[tuple[str, int]] | None = None) -> dict[tuple[str, int], tuple[int, str]]:
+        """Current positions (what Java commits: everything earlier polls returned)."""
+        out = {}
+        for tp, st in self.c._fetcher.assigned.items():
+            if (only is None or tp in only) and st.position >= 0 and st.position != st.committed:
+                out[tp] = (st.position, "")
+        return out
+
+    def _auto_offsets(self, only=None):
+        return self.positions(only) if self.java else self.stored_offsets(only)
+
+    # -- auto-commit --------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start librdkafka's background auto-commit timer (no-op for Java semantics or when off)."""
+        if self.auto_commit and not self.java and self._timer is None:
+            self._timer = self.c._clock.call_later(self.interval_ms, self._tick, priority=6)
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _tick(self) -> None:
+        self._timer = None
+        c = self.c
+        if not c._alive:
+            return
+        offsets = self.stored_offsets()
+        if offsets:
+            c._trace("auto_commit", f"auto.commit.interval.ms={self.interval_ms} timer (offset store)",
+                     offsets={f"{t}-{p}": o for (t, p), (o, _) in offsets.items()})
+            self.send(offsets, asynchronous=True, reason="auto-commit", auto=True)
+        self.start()
+
+    def java_poll(self) -> None:
+        """Java: inside poll, before fetching, commit the positions that earlier polls returned."""
+        c = self.c
+        now = c._clock.now_ms
+        if now < self.next_java_commit_ms:
+            return
+        self.next_java_commit_ms = now + self.interval_ms
+        offsets = self.positions()
+        if offsets:
+            c._trace("auto_commit", "Java auto-commit inside poll (positions of previous polls)",
+                     offsets={f"{t}-{p}": o for (t, p), (o, _) in offsets.items()})
+            self.send(offsets, asynchronous=True, reason="auto-commit", auto=True)
+
+    def on_revoke(self, partitions: list[tuple[str, int]], lost: bool) -> None:
+        """Commit before partitions go away: librdkafka commits the store asynchronously after
+        the revoke callback; Java commits positions synchronously before it (``onJoinPrepare``)."""
+        if not self.auto_commit or lost:
+            return
+        offsets = self._auto_offsets(partitions)
+        if offsets:
+            self.c._trace("auto_commit", "before partitions are revoked",
+                          offsets={f"{t}-{p}": o for (t, p), (o, _) in offsets.items()})
+            try:
+                self.send(offsets, asynchronous=not self.java, reason="revoke", auto=True)
+            except KafkaException:
+                pass
+
+    def final(self) -> None:
+        """On close: commit the final offsets synchronously when auto-commit is on."""
+        if not self.auto_commit:
+            return
+        offsets = self._auto_offsets()
+        if offsets:
+            self.c._trace("auto_commit", "close(): final commit",
+                          offsets={f"{t}-{p}": o for (t, p), (o, _) in offsets.items()})
+            try:
+                self.send(offsets, asynchronous=False, reason="close", auto=True)
+            except KafkaException:
+                pass
+
+
+def _tps(offsets: dict[tuple[str, int], tuple[int, str]], results: dict[tuple[str, int], int]) -> list[TopicPartition]:
+    out = []
+    for (topic, partition), (offset, metadata) in offsets.items():
+        tp = TopicPartition(topic, partition, offset, metadata or None)
+        code = results.get((topic, partition), 0)
+        tp.error = KafkaError(code) if code else None
+        out.append(tp)
+    return out
+
+

@@ -1,0 +1,210 @@
+"""The consumer's offset methods: commit, committed, store_offsets, position, seek, watermarks.
+
+Owns ``OffsetsApi``, a mixin of ``Consumer`` holding the methods that read or move offsets.
+Every "committed offset" here is the NEXT offset to consume (last processed + 1).
+Standard library only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..broker.fetch import LATEST, list_offset
+from ..errors import ERR, KafkaError, KafkaException
+from .base import timeout_ms
+from .message import OFFSET_INVALID, Message, TopicPartition
+
+
+class OffsetsApi:
+    """Offset-related methods of ``Consumer`` (see there for the attributes they use)."""
+
+    _fetcher: Any
+    _commits: Any
+
+    def commit(self, message: Message | None = None, offsets: list[TopicPartition] | None = None,
+               asynchronous: bool = True) -> list[TopicPartition] | None:
+        """Commit offsets for the group: ``message.offset() + 1``, the given ``offsets``, or the offset store.
+
+        Asynchronous by default: returns None at once and reports to ``on_commit(err, partitions)``
+        from a later ``poll``. With ``asynchronous=False`` it waits and returns the partitions,
+        raising ``KafkaException`` if the broker rejected the commit (for example
+        ``ILLEGAL_GENERATION`` or ``UNKNOWN_MEMBER_ID`` for a zombie) or ``_NO_OFFSET`` when nothing
+        is stored.
+
+        Kafka: confluent-kafka ``Consumer.commit``; ``OffsetCommit``.
+        """
+        self._check_usable()
+        if message is not None and offsets is not None:
+            raise ValueError("message and offsets are mutually exclusive")
+        if not isinstance(asynchronous, bool):
+            raise TypeError(f"commit: asynchronous must be bool, got {asynchronous!r}")
+        if message is not None:
+            if not isinstance(message, Message):
+                raise TypeError(f"commit: message must be a Message, got {type(message).__name__}")
+            if message.error() is not None or message.offset() is None or message.offset() < 0:
+                raise KafkaException(KafkaError(ERR._INVALID_ARG,
+                                                "commit: message is an event or error, not a record"))
+            wanted = {(message.topic(), message.partition()): (message.offset() + 1, "")}
+        elif offsets is not None:
+            if not isinstance(offsets, (list, tuple)):
+                raise TypeError(f"commit: offsets must be a list of TopicPartition, got {type(offsets).__name__}")
+            wanted = {}
+            for tp in offsets:
+                if not isinstance(tp, TopicPartition):
+                    raise TypeError(f"expected cimpl.TopicPartition, got {type(tp).__name__}")
+                if tp.offset < 0:
+                    raise KafkaException(KafkaError(ERR._INVALID_ARG, f"commit: {tp.topic} [{tp.partition}] has "
+                                                    f"logical offset {tp.offset}; commit needs an offset >= 0"))
+                wanted[(tp.topic, tp.partition)] = (tp.offset, tp.metadata or "")
+        else:
+            wanted = self._commits.stored_offsets()
+            if not wanted:
+                err = KafkaError(ERR._NO_OFFSET, "Commit failed: Local: No offset stored")
+                if asynchronous:
+                    self._commits._callback(KafkaError(ERR._NO_OFFSET), [])
+                    return None
+                raise KafkaException(err)
+        return self._commits.send(wanted, asynchronous=asynchronous, reason="commit()")
+
+    def committed(self, partitions: list[TopicPartition], timeout: float | None = None) -> list[TopicPartition]:
+        """The group's committed offsets (-1001 where there is none), fetched from the coordinator.
+
+        Kafka: confluent-kafka ``Consumer.committed``; ``OffsetFetch``.
+        """
+        self._check_usable()
+        tps = _tps(partitions, "committed")
+        timeout_ms(timeout, "committed")
+        cluster = self._require_cluster("Failed to fetch committed offsets")
+        found = cluster.group_coordinator.offsets.fetch(self._group_id, [(tp.topic, tp.partition) for tp in tps])
+        self._clock.run_until(self._clock.now_ms + 2 * self._latency_ms)
+        out = []
+        for tp in tps:
+            oam = found[(tp.topic, tp.partition)]
+            out.append(TopicPartition(tp.topic, tp.partition, oam.offset if oam else OFFSET_INVALID,
+                                      (oam.metadata or None) if oam else None))
+        return out
+
+    def store_offsets(self, message: Message | None = None, offsets: list[TopicPartition] | None = None) -> None:
+        """Store ``message.offset() + 1`` (or ``offsets``) in the offset store for the next commit.
+
+        Requires ``enable.auto.offset.store=false``.
+
+        Kafka: confluent-kafka ``Consumer.store_offsets``.
+        """
+        self._check_usable()
+        if message is not None and offsets is not None:
+            raise ValueError("message and offsets are mutually exclusive")
+        if self._auto_store:
+            raise KafkaException(KafkaError(ERR._INVALID_ARG, "store_offsets() requires "
+                                            "enable.auto.offset.store=false (it is true)"))
+        if message is not None:
+            items = [(message.topic(), message.partition(), message.offset() + 1)]
+        elif offsets is not None:
+            items = [(tp.topic, tp.partition, tp.offset) for tp in _tps(offsets, "store_offsets")]
+        else:
+            raise ValueError("store_offsets: expected message or offsets")
+        for topic, partition, offset in items:
+            st = self._fetcher.assigned.get((topic, partition))
+            if st is None:
+                raise KafkaException(KafkaError(ERR._STATE, f"Local: Erroneous state: {topic} [{partition}] "
+                                                f"is not assigned to this consumer"))
+            st.stored = offset
+
+    def position(self, partitions: list[TopicPartition]) -> list[TopicPartition]:
+        """The next offset the application will receive per partition (-1001 before any fetch).
+
+        Kafka: confluent-kafka ``Consumer.position``.
+        """
+        self._check_usable()
+        out = []
+        for tp in _tps(partitions, "position"):
+            st = self._fetcher.assigned.get((tp.topic, tp.partition))
+            out.append(TopicPartition(tp.topic, tp.partition, st.position if st is not None else OFFSET_INVALID))
+        return out
+
+    def seek(self, partition: TopicPartition) -> None:
+        """Fetch ``partition.offset`` next; only for assigned partitions (else pass it to ``assign``).
+
+        Kafka: confluent-kafka ``Consumer.seek``.
+        """
+        self._check_usable()
+        if not isinstance(partition, TopicPartition):
+            raise TypeError(f"seek: expected cimpl.TopicPartition, got {type(partition).__name__}")
+        st = self._fetcher.assigned.get((partition.topic, partition.partition))
+        if st is None:
+            raise KafkaException(KafkaError(ERR._UNKNOWN_PARTITION, f"Local: Unknown partition: seek() works only "
+                                            f"on assigned partitions; {partition.topic} [{partition.partition}] is "
+                                            f"not assigned (pass the offset to assign() instead)"))
+        if st in self._fetcher.ready:
+            self._fetcher.ready.remove(st)
+        st.seek(partition.offset)
+        self._trace("seek", "seek()", topic=partition.topic, partition=partition.partition, offset=partition.offset)
+        self._fetcher.maybe_fetch()
+
+    def pause(self, partitions: list[TopicPartition]) -> None:
+        """Stop fetching ``partitions`` (prefetched records are dropped and fetched again later)."""
+        self._check_usable()
+        for tp in _tps(partitions, "pause"):
+            st = self._fetcher.assigned.get((tp.topic, tp.partition))
+            if st is not None and not st.paused:
+                st.paused = True
+                if st.buffer:
+                    if st in self._fetcher.ready:
+                        self._fetcher.ready.remove(st)
+                    st.seek(st.position if st.position >= 0 else st.start_offset)
+                    st.paused = True
+
+    def resume(self, partitions: list[TopicPartition]) -> None:
+        """Start fetching paused ``partitions`` again."""
+        self._check_usable()
+        for tp in _tps(partitions, "resume"):
+            st = self._fetcher.assigned.get((tp.topic, tp.partition))
+            if st is not None:
+                st.paused = False
+        self._fetcher.maybe_fetch()
+
+    def get_watermark_offsets(self, partition: TopicPartition, timeout: float | None = None,
+                              cached: bool = False) -> tuple[int, int]:
+        """``(low, high)``: the log start offset and the HW (the LSO under read_committed).
+
+        Kafka: confluent-kafka ``Consumer.get_watermark_offsets``; ``ListOffsets`` with the
+        consumer's isolation level.
+        """
+        self._check_usable()
+        if not isinstance(partition, TopicPartition):
+            raise TypeError(f"get_watermark_offsets: expected cimpl.TopicPartition, got {partition!r}")
+        timeout_ms(timeout, "get_watermark_offsets")
+        if cached:
+            st = self._fetcher.assigned.get((partition.topic, partition.partition))
+            if st is None or st.high_watermark < 0:
+                return (OFFSET_INVALID, OFFSET_INVALID)
+            return (st.log_start_offset, st.last_stable_offset if self._fetcher.read_committed else st.high_watermark)
+        log = self._require_cluster("Failed to get watermark offsets").partition(partition.topic, partition.partition)
+        low, high = log.log_start_offset, list_offset(log, LATEST, self._fetcher.read_committed)
+        self._clock.run_until(self._clock.now_ms + 2 * self._latency_ms)
+        return (low, high)
+
+    def offsets_for_times(self, partitions: list[TopicPartition], timeout: float | None = None) -> list[TopicPartition]:
+        """For each partition, the earliest offset whose timestamp >= ``offset`` (a time in ms); -1 if none.
+
+        Kafka: confluent-kafka ``Consumer.offsets_for_times``; ``ListOffsets`` by timestamp.
+        """
+        self._check_usable()
+        timeout_ms(timeout, "offsets_for_times")
+        cluster = self._require_cluster("Failed to get offsets for times")
+        out = []
+        for tp in _tps(partitions, "offsets_for_times"):
+            log = cluster.partition(tp.topic, tp.partition)
+            found = log.offset_for_timestamp(tp.offset)
+            out.append(TopicPartition(tp.topic, tp.partition, -1 if found >= log.log_end_offset else found))
+        self._clock.run_until(self._clock.now_ms + 2 * self._latency_ms)
+        return out
+
+
+def _tps(partitions: Any, what: str) -> list[TopicPartition]:
+    if not isinstance(partitions, (list, tuple)):
+        raise TypeError(f"{what}: expected a list of TopicPartition, got {type(partitions).__name__}")
+    for tp in partitions:
+        if not isinstance(tp, TopicPartition):
+            raise TypeError(f"{what}: expected cimpl.TopicPartition, got {type(tp).__name__} {tp!r}")
+    return list(partitions)

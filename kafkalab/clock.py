@@ -1,0 +1,108 @@
+"""Virtual time: an integer count of milliseconds and a queue of timed callbacks.
+
+Owns ``VirtualClock``. Nothing in the engine reads the wall clock, sleeps or starts a thread:
+time moves only when a client waits (``poll``, ``flush``) or the program calls ``advance``.
+Ties are broken by ``(time_ms, priority, seq)``, so every run is reproducible. Standard library only.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from typing import Any
+
+
+class Timer:
+    """A scheduled callback; ``cancel()`` stops it from running."""
+
+    __slots__ = ("time_ms", "priority", "seq", "fn", "args", "cancelled")
+
+    def __init__(self, time_ms: int, priority: int, seq: int, fn: Callable[..., Any], args: tuple) -> None:
+        self.time_ms = time_ms
+        self.priority = priority
+        self.seq = seq
+        self.fn = fn
+        self.args = args
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        """Prevent the callback from running (idempotent)."""
+        self.cancelled = True
+
+
+class VirtualClock:
+    """An integer millisecond clock with a heap of timers ordered by (time_ms, priority, seq).
+
+    ``now_ms`` never decreases. Callbacks due at the same time run in priority order (lower
+    first), then in the order they were scheduled.
+
+    Kafka: stands in for the broker's and clients' wall clocks and background threads.
+    """
+
+    def __init__(self, start_ms: int = 0) -> None:
+        self.now_ms = int(start_ms)
+        self._heap: list[tuple[int, int, int, Timer]] = []
+        self._seq = 0
+
+    def call_at(self, time_ms: int, fn: Callable[..., Any], *args: Any, priority: int = 0) -> Timer:
+        """Schedule ``fn(*args)`` at ``time_ms`` (clamped to now if in the past)."""
+        self._seq += 1
+        when = max(int(time_ms), self.now_ms)
+        timer = Timer(when, priority, self._seq, fn, args)
+        heapq.heappush(self._heap, (when, priority, self._seq, timer))
+        return timer
+
+    def call_later(self, delay_ms: int, fn: Callable[..., Any], *args: Any, priority: int = 0) -> Timer:
+        """Schedule ``fn(*args)`` ``delay_ms`` after now."""
+        return self.call_at(self.now_ms + int(delay_ms), fn, *args, priority=priority)
+
+    def next_time_ms(self) -> int | None:
+        """The time of the earliest pending timer, or None when nothing is scheduled."""
+        heap = self._heap
+        while heap and heap[0][3].cancelled:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
+
+    def run_next(self, until_ms: int) -> bool:
+        """Run the earliest timer due at or before ``until_ms``; return False if there is none.
+
+        The clock moves to that timer's time first.
+        """
+        heap = self._heap
+        while heap:
+            timer = heap[0][3]
+            if timer.cancelled:
+                heapq.heappop(heap)
+                continue
+            if timer.time_ms > until_ms:
+                return False
+            heapq.heappop(heap)
+            if timer.time_ms > self.now_ms:
+                self.now_ms = timer.time_ms
+            timer.fn(*timer.args)
+            return True
+        return False
+
+    def run_until(self, until_ms: int, stop: Callable[[], bool] | None = None) -> bool:
+        """Run timers up to ``until_ms``, then set the clock to it.
+
+        With ``stop``, return True as soon as it reports True after a timer ran (the clock then
+        stays at that timer's time); otherwise return False once ``until_ms`` is reached.
+        """
+        until_ms = int(until_ms)
+        if stop is not None and stop():
+            return True
+        while self.run_next(until_ms):
+            if stop is not None and stop():
+                return True
+        if until_ms > self.now_ms:
+            self.now_ms = until_ms
+        return False
+
+    def advance(self, ms: int) -> None:
+        """Move time forward by ``ms`` milliseconds, running every timer that falls due."""
+        if isinstance(ms, bool) or not isinstance(ms, int):
+            raise TypeError(f"advance: ms must be an int number of milliseconds, got {ms!r}")
+        if ms < 0:
+            raise ValueError(f"advance: ms must be >= 0 (time never goes back), got {ms}")
+        self.run_until(self.now_ms + ms)

@@ -1,0 +1,116 @@
+"""The cluster's append-only trace: one event per state change, with time and reason.
+
+Owns ``TraceEvent`` and ``Trace``. Lag, redelivery counts, retention timelines and every plot
+are derived from these events, never from private engine fields. No pandas here: the ``lab``
+layer turns a trace into data frames. Standard library only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+
+class TraceEvent(NamedTuple):
+    """One state change: ``seq`` (strictly increasing), ``time_ms``, ``kind``, ``fields``, ``reason``.
+
+    Kafka: the analogue of librdkafka's "changing state X -> Y: reason" debug lines.
+    """
+
+    seq: int
+    time_ms: int
+    kind: str
+    fields: dict[str, Any]
+    reason: str
+
+    def __getitem__(self, key):  # type: ignore[override]
+        if isinstance(key, str):
+            return self.fields[key]
+        return tuple.__getitem__(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A field's value, or ``default``."""
+        return self.fields.get(key, default)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A flat, JSON-friendly dict: seq, time_ms, kind, reason and the fields."""
+        return {"seq": self.seq, "time_ms": self.time_ms, "kind": self.kind, "reason": self.reason,
+                **self.fields}
+
+
+class Trace:
+    """Append-only list of ``TraceEvent``; ``record`` is the only way in."""
+
+    def __init__(self, clock) -> None:
+        self._clock = clock
+        self._events: list[TraceEvent] = []
+        self._flushers: list = []
+
+    def add_flusher(self, fn) -> None:
+        """Register ``fn`` to run before the trace is read (clients coalesce per-record events)."""
+        self._flushers.append(fn)
+
+    def _flush(self) -> None:
+        for fn in self._flushers:
+            fn()
+
+    def record(self, kind: str, reason: str = "", **fields: Any) -> TraceEvent:
+        """Append an event at the clock's current time and return it."""
+        event = TraceEvent(len(self._events), self._clock.now_ms, kind, fields, reason)
+        self._events.append(event)
+        return event
+
+    def __len__(self) -> int:
+        self._flush()
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[TraceEvent]:
+        self._flush()
+        return iter(list(self._events))
+
+    def __getitem__(self, index):
+        self._flush()
+        return self._events[index]
+
+    def events(self, kind: str | None = None, **match: Any) -> list[TraceEvent]:
+        """Events of ``kind`` (any kind when None) whose fields equal every ``match`` item."""
+        self._flush()
+        out = []
+        for ev in self._events:
+            if kind is not None and ev.kind != kind:
+                continue
+            if all(ev.fields.get(k) == v for k, v in match.items()):
+                out.append(ev)
+        return out
+
+    def last(self, kind: str, **match: Any) -> TraceEvent | None:
+        """The most recent event of ``kind`` matching ``match``, or None."""
+        self._flush()
+        for ev in reversed(self._events):
+            if ev.kind == kind and all(ev.fields.get(k) == v for k, v in match.items()):
+                return ev
+        return None
+
+    def kinds(self) -> list[str]:
+        """The distinct kinds present, in order of first appearance."""
+        return list(dict.fromkeys(ev.kind for ev in self))
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """Every event as a flat dict (see ``TraceEvent.to_dict``)."""
+        return [ev.to_dict() for ev in self]
+
+    def text(self) -> str:
+        """A stable, line-per-event text rendering, used for golden traces and determinism checks."""
+        lines = []
+        for ev in self:
+            fields = " ".join(f"{k}={_fmt(v)}" for k, v in sorted(ev.fields.items()))
+            lines.append(f"{ev.seq} {ev.time_ms} {ev.kind} {fields} | {ev.reason}")
+        return "\n".join(lines)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_fmt(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}:{_fmt(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))) + "}"
+    return str(value)
