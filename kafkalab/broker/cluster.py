@@ -82,8 +82,11 @@ class Cluster:
         _REGISTRY[name] = self
         self.trace.record("cluster_started", "Cluster()", name=name, seed=seed)
         from .groups import GroupCoordinator
+        from .retention import LogCleaner
         self.group_coordinator = GroupCoordinator(self)
         self._extensions: dict[str, Any] = {}
+        self.log_cleaner = LogCleaner(self)
+        self.log_cleaner.start()
 
     # -- time -----------------------------------------------------------------------------------
     @property
