@@ -7,7 +7,8 @@ from kafkalab.errors import ERR
 def test_errors_str_matches_confluent_kafka_format():
     """str() is KafkaError{code=NAME,val=N,str="..."} with librdkafka's default text."""
     e = KafkaError(KafkaError.ILLEGAL_GENERATION)
-    assert str(e) == 'KafkaError{code=ILLEGAL_GENERATION,val=22,str="Broker: Specified group generation id is not valid"}'
+    text = 'KafkaError{code=ILLEGAL_GENERATION,val=22,str="Broker: Specified group generation id is not valid"}'
+    assert str(e) == text
     assert e.name() == "ILLEGAL_GENERATION" and e.code() == 22
 
 

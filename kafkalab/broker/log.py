@@ -41,8 +41,8 @@ class RecordBatch:
     """A batch of records sharing producer id, epoch, base sequence and flags.
 
     ``records[i]`` has offset ``base_offset + i``; a record removed by compaction is None (its
-    offset is never reused) and ``compacted`` is then True. A control batch (transaction marker) holds exactly one record and
-    takes exactly one offset.
+    offset is never reused) and ``compacted`` is then True. A control batch (transaction marker)
+    holds exactly one record and takes exactly one offset.
 
     Kafka: RecordBatch v2 (``docs/implementation.html`` §5.3.1).
     """
@@ -365,10 +365,7 @@ class PartitionLog:
 
     def is_aborted(self, producer_id: int, offset: int) -> bool:
         """True if ``offset`` of ``producer_id`` lies in an aborted transaction."""
-        for pid, first, last in self.aborted:
-            if pid == producer_id and first <= offset <= last:
-                return True
-        return False
+        return any(pid == producer_id and first <= offset <= last for pid, first, last in self.aborted)
 
     def offset_for_timestamp(self, timestamp_ms: int) -> int:
         """The earliest offset whose timestamp is >= ``timestamp_ms``, or the LEO if none is.

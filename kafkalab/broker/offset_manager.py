@@ -99,7 +99,8 @@ class OffsetManager:
                           client_id="", generation_id=-1,
                           offsets={f"{t}-{p}": o.offset for (t, p), o in offsets.items()}, error=None)
 
-    def fetch(self, group_id: str, partitions: list[tuple[str, int]]) -> dict[tuple[str, int], OffsetAndMetadata | None]:
+    def fetch(self, group_id: str,
+              partitions: list[tuple[str, int]]) -> dict[tuple[str, int], OffsetAndMetadata | None]:
         """The committed offset of each partition for ``group_id`` (None where there is none)."""
         committed = self.committed.get(group_id, {})
         return {tp: committed.get(tp) for tp in partitions}

@@ -243,7 +243,8 @@ class AdminClient(GroupAdmin, ClientBase):
             raise KafkaException(KafkaError(ERR.INVALID_PARTITIONS, f"partitions must be >= 1, got {partitions}"))
         _config.resolve_topic(config or {}, broker=cluster.broker_config)
 
-    def delete_topics(self, topics: list[str], operation_timeout: float = 0, request_timeout: float = 0) -> dict[str, Future]:
+    def delete_topics(self, topics: list[str], operation_timeout: float = 0,
+                      request_timeout: float = 0) -> dict[str, Future]:
         """Delete topics (and the committed offsets of every group for them)."""
         cluster = self._c()
         if not isinstance(topics, list):
@@ -256,7 +257,8 @@ class AdminClient(GroupAdmin, ClientBase):
         cluster = self._c()
         return {np.topic: _attempt(cluster.create_partitions, np.topic, np.new_total_count) for np in new_partitions}
 
-    def describe_configs(self, resources: list[ConfigResource], request_timeout: float = 0) -> dict[ConfigResource, Future]:
+    def describe_configs(self, resources: list[ConfigResource],
+                         request_timeout: float = 0) -> dict[ConfigResource, Future]:
         """Current config values of topics (or the broker), with whether each is a default."""
         cluster = self._c()
         out = {}

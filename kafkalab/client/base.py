@@ -27,7 +27,7 @@ def timeout_ms(timeout: Any, what: str, *, default_infinite: bool = True) -> int
         raise TypeError(f"{what}: timeout must be a number of seconds, got {type(timeout).__name__} {timeout!r}")
     if timeout < 0:
         return None
-    return int(round(timeout * 1000))
+    return round(timeout * 1000)
 
 
 class ClientBase:

@@ -16,7 +16,7 @@ from ..errors import ERR, KafkaError, KafkaException
 from .base import ClientBase, timeout_ms
 from .consumer_coordinator import ConsumerCoordinator
 from .fetcher import Fetcher, PartitionState
-from .message import OFFSET_INVALID, Message, TopicPartition
+from .message import Message, TopicPartition
 from .offset_commits import OffsetCommitter
 from .offsets_api import OffsetsApi
 

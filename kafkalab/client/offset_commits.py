@@ -9,6 +9,8 @@ Standard library only.
 
 from __future__ import annotations
 
+import contextlib
+
 from typing import Any
 
 from ..errors import ERR, KafkaError, KafkaException
@@ -155,10 +157,8 @@ class OffsetCommitter:
         if offsets:
             self.c._trace("auto_commit", "before partitions are revoked",
                           offsets={f"{t}-{p}": o for (t, p), (o, _) in offsets.items()})
-            try:
+            with contextlib.suppress(KafkaException):
                 self.send(offsets, asynchronous=not self.java, reason="revoke", auto=True)
-            except KafkaException:
-                pass
 
     def final(self) -> None:
         """On close: commit the final offsets synchronously when auto-commit is on."""
@@ -168,10 +168,8 @@ class OffsetCommitter:
         if offsets:
             self.c._trace("auto_commit", "close(): final commit",
                           offsets={f"{t}-{p}": o for (t, p), (o, _) in offsets.items()})
-            try:
+            with contextlib.suppress(KafkaException):
                 self.send(offsets, asynchronous=False, reason="close", auto=True)
-            except KafkaException:
-                pass
 
 
 def _tps(offsets: dict[tuple[str, int], tuple[int, str]], results: dict[tuple[str, int], int]) -> list[TopicPartition]:
