@@ -10,7 +10,6 @@ Standard library only.
 from __future__ import annotations
 
 import contextlib
-
 from typing import Any
 
 from ..errors import ERR, KafkaError, KafkaException
