@@ -36,6 +36,7 @@ class Topic:
         self.config = config
         self.created_ms = created_ms
         self.internal = internal
+        self.config_given: set[str] = set()
 
     def __repr__(self) -> str:
         return f"Topic({self.name!r}, partitions={len(self.partitions)})"
@@ -134,7 +135,9 @@ class Cluster:
         if config is not None and not isinstance(config, dict):
             raise TypeError(f"create_topic: config must be a dict, got {type(config).__name__}")
         topic_config = _config.resolve_topic(config or {}, broker=self.broker_config)
-        return self._add_topic(name, partitions, topic_config, reason=reason)
+        topic = self._add_topic(name, partitions, topic_config, reason=reason)
+        topic.config_given = set(config or {})
+        return topic
 
     def _add_topic(self, name: str, partitions: int, topic_config: dict, *, reason: str,
                    internal: bool = False) -> Topic:

@@ -274,7 +274,7 @@ class AdminClient(GroupAdmin, ClientBase):
     @staticmethod
     def _describe_topic(cluster, name) -> dict[str, ConfigEntry]:
         topic = cluster.topic(name)
-        given = getattr(topic.config, "given", set())
+        given = topic.config_given
         return {k: ConfigEntry(k, _str(v), is_default=k not in given,
                                source="DYNAMIC_TOPIC_CONFIG" if k in given else "DEFAULT_CONFIG")
                 for k, v in topic.config.items()}
@@ -302,8 +302,7 @@ class AdminClient(GroupAdmin, ClientBase):
             return None
         topic.config.clear()
         topic.config.update(new)
-        if hasattr(new, "given") and hasattr(topic.config, "given"):
-            topic.config.given = set(new.given)
+        topic.config_given = set(res.set_config_dict)
         cluster.trace.record("topic_config_altered", "alter_configs", topic=res.name,
                              config={k: _str(v) for k, v in res.set_config_dict.items()})
         return None
@@ -329,8 +328,11 @@ class AdminClient(GroupAdmin, ClientBase):
         if spec.kind == "max_timestamp":
             best = (-1, -1)
             for batch in log.batches():
-                if batch.control is None and batch.max_timestamp > best[1]:
-                    best = (batch.base_offset, batch.max_timestamp)
+                if batch.control is not None or batch.max_timestamp <= best[1]:
+                    continue
+                for i, rec in enumerate(batch.records):
+                    if rec is not None and rec[2] > best[1]:
+                        best = (batch.base_offset + i, rec[2])
             return ListOffsetsResultInfo(best[0], best[1])
         found = log.offset_for_timestamp(spec.timestamp)
         return ListOffsetsResultInfo(-1 if found >= log.log_end_offset else found, spec.timestamp)
