@@ -45,10 +45,10 @@ def test_log_rolls_on_segment_ms_only_at_append_time():
 def test_log_control_record_takes_one_offset_and_records_aborted_range():
     """A marker takes exactly one offset; an ABORT records the aborted range; LSO follows open txns."""
     log, _, _ = make_log()
-    log.append([(b"a", b"1", 0, None)] * 2, producer_id=7, is_transactional=True)
+    log.append([(b"a", b"1", 0, None)] * 2, producer_id=7, producer_epoch=0, is_transactional=True)
     assert log.last_stable_offset == 0 and log.high_watermark == 2
     log.append_control(COMMIT, 7, 0)
-    log.append([(b"a", b"2", 0, None)] * 3, producer_id=7, is_transactional=True)
+    log.append([(b"a", b"2", 0, None)] * 3, producer_id=7, producer_epoch=0, is_transactional=True)
     log.append_control(ABORT, 7, 0)
     assert log.log_end_offset == 7 and log.last_stable_offset == 7
     assert log.aborted == [(7, 3, 6)]

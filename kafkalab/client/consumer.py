@@ -416,6 +416,8 @@ class Consumer(OffsetsApi, ClientBase):
             if coord is not None and self._cluster is not None and coord.member_id and coord.instance_id is None:
                 coord.leave("close()")
         self._serve_ops()
+        if coord is not None and self._cluster is not None:
+            self._clock.run_until(self._clock.now_ms + 2 * self._latency_ms)   # LeaveGroup round trip
         if coord is not None:
             coord.stop_timers()
         self._commits.stop()
