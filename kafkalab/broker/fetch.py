@@ -10,7 +10,6 @@ when there is nothing to return. Standard library only.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ERR
@@ -28,21 +27,29 @@ def reset_policy(value: str) -> str:
     return _RESET_SPELLINGS[value]
 
 
-@dataclass
 class PartitionData:
-    """One partition of a fetch response."""
+    """One partition of a fetch response: error, batches, the log's markers, how the offset was chosen."""
 
-    topic: str
-    partition: int
-    fetch_offset: int
-    error: int = 0
-    batches: list = field(default_factory=list)
-    high_watermark: int = 0
-    last_stable_offset: int = 0
-    log_start_offset: int = 0
-    aborted: list = field(default_factory=list)
-    reset: str | None = None        # how fetch_offset was chosen when the request had none
-    committed_offset: int | None = None
+    __slots__ = ("topic", "partition", "fetch_offset", "error", "batches", "high_watermark",
+                 "last_stable_offset", "log_start_offset", "aborted", "reset", "committed_offset")
+
+    def __init__(self, topic: str, partition: int, fetch_offset: int, error: int = 0, high_watermark: int = 0,
+                 last_stable_offset: int = 0, log_start_offset: int = 0, reset: str | None = None,
+                 committed_offset: int | None = None) -> None:
+        self.topic = topic
+        self.partition = partition
+        self.fetch_offset = fetch_offset
+        self.error = error
+        self.batches: list = _EMPTY
+        self.high_watermark = high_watermark
+        self.last_stable_offset = last_stable_offset
+        self.log_start_offset = log_start_offset
+        self.aborted: list = _EMPTY
+        self.reset = reset                      # how fetch_offset was chosen when the request had none
+        self.committed_offset = committed_offset
+
+
+_EMPTY: list = []
 
 
 def list_offset(log: Any, spec: str, read_committed: bool) -> int:
@@ -60,11 +67,14 @@ class FetchRequest:
     start, -1 the end.
 
     Kafka: ``Fetch`` (``LocalLog.read``, ``UnifiedLog.checkLogStartOffset``), ``OffsetFetch`` and
-    ``ListOffsets``. Simplification: these three requests are answered in one round trip.
+    ``ListOffsets``. Simplifications: these three requests are answered in one round trip; and with
+    ``max_wait_ms=None`` (a consumer whose previous fetch came back empty) the request waits until
+    data arrives instead of returning empty every ``fetch.wait.max.ms`` — nothing observable
+    depends on those repeated empty responses, and idle consumers cost nothing to simulate.
     """
 
     def __init__(self, cluster: Any, *, group_id: str | None, partitions: list[tuple[str, int, int]],
-                 read_committed: bool, reset: str, max_partition_bytes: int, max_wait_ms: int,
+                 read_committed: bool, reset: str, max_partition_bytes: int, max_wait_ms: int | None,
                  reply: Callable[[list[PartitionData]], None]) -> None:
         self.cluster = cluster
         self.group_id = group_id
@@ -76,13 +86,21 @@ class FetchRequest:
         self._logs: list[Any] = []
         self._timer = None
         self._done = False
-        result = self._read()
-        if any(p.batches or p.error or p.reset for p in result) or max_wait_ms <= 0 or not self._logs:
+        result = self._first = self._read()
+        if any(p.batches or p.error or p.reset for p in result) or not self._logs or (
+                max_wait_ms is not None and max_wait_ms <= 0):
             self._finish(result)
             return
         for log in self._logs:
             log.data_listeners.append(self._on_data)
-        self._timer = cluster.clock.call_later(max_wait_ms, self._expire)
+        if max_wait_ms is not None:
+            self._timer = cluster.clock.call_later(max_wait_ms, self._expire)
+
+    def cancel(self) -> None:
+        """Drop the request without answering (the client gave up on it)."""
+        if not self._done:
+            self._done = True
+            self._detach()
 
     def _resolve(self, log: Any, topic: str, partition: int, offset: int) -> tuple[int, str | None, int | None]:
         if offset >= 0:
@@ -137,13 +155,21 @@ class FetchRequest:
 
     def _expire(self) -> None:
         if not self._done:
-            self._finish(self._read())
+            self._finish(self._first if self._first_valid() else self._read())
 
-    def _finish(self, result: list[PartitionData]) -> None:
-        self._done = True
+    def _first_valid(self) -> bool:
+        """Nothing was appended while waiting (else _on_data answered): reuse the first read if the
+        log start did not move either."""
+        return all(d.log_start_offset == log.log_start_offset for d, log in zip(self._first, self._logs))
+
+    def _detach(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
         for log in self._logs:
             if self._on_data in log.data_listeners:
                 log.data_listeners.remove(self._on_data)
+
+    def _finish(self, result: list[PartitionData]) -> None:
+        self._done = True
+        self._detach()
         self.reply(result)

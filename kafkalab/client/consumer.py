@@ -336,6 +336,7 @@ class Consumer(OffsetsApi, ClientBase):
         fetcher.clear()
         for tp in tps:
             fetcher.assigned[(tp.topic, tp.partition)] = PartitionState(tp.topic, tp.partition, tp.offset)
+        fetcher.restart()
         if self._mode == "assign":
             self._trace("assigned", "assign()", partitions=[[tp.topic, tp.partition] for tp in tps],
                         generation_id=-1, incremental=False, assignment=[[tp.topic, tp.partition] for tp in tps])
@@ -358,7 +359,7 @@ class Consumer(OffsetsApi, ClientBase):
                 raise KafkaException(KafkaError(ERR._INVALID_ARG, f"{tp.topic} [{tp.partition}] is already assigned"))
         for tp in tps:
             self._fetcher.assigned[(tp.topic, tp.partition)] = PartitionState(tp.topic, tp.partition, tp.offset)
-        self._fetcher.maybe_fetch()
+        self._fetcher.restart()
 
     def incremental_unassign(self, partitions: list[TopicPartition]) -> None:
         """Remove partitions from the assignment (cooperative rebalancing).

@@ -73,7 +73,8 @@ class Fetcher:
         self.partition_eof = conf["enable.partition.eof"]
         self.assigned: dict[tuple[str, int], PartitionState] = {}
         self.ready: deque[PartitionState] = deque()
-        self.in_flight = False
+        self.in_flight: _Token | None = None
+        self.idle = False
 
     def clear(self) -> None:
         for st in self.assigned.values():
@@ -81,6 +82,7 @@ class Fetcher:
             st.version += 1
         self.assigned.clear()
         self.ready.clear()
+        self.restart()
 
     def remove(self, tp: tuple[str, int]) -> PartitionState | None:
         st = self.assigned.pop(tp, None)
@@ -89,34 +91,49 @@ class Fetcher:
             st.version += 1
             if st in self.ready:
                 self.ready.remove(st)
+            self.restart()
         return st
+
+    def restart(self) -> None:
+        """The set of fetchable partitions changed: drop the request in flight and fetch anew."""
+        token = self.in_flight
+        if token is not None:
+            token.cancel()
+            self.in_flight = None
+        self.idle = False
+        self.maybe_fetch()
 
     # -- requests ----------------------------------------------------------------------------------
     def maybe_fetch(self) -> None:
         """Send a fetch for every assigned partition that has nothing buffered, unless one is in flight."""
         c = self.c
-        if self.in_flight or c._cluster is None or not c._alive:
+        if self.in_flight is not None or c._cluster is None or not c._alive:
             return
         wanted = [st for st in self.assigned.values()
                   if not st.paused and not st.stopped and not st.buffer]
         if not wanted:
             return
-        self.in_flight = True
+        token = self.in_flight = _Token()
         request = [(st.topic, st.partition, st.fetch_position if st.fetch_position is not None
                     else st.start_offset) for st in wanted]
         versions = [(st, st.version, st.fetch_position) for st in wanted]
-        c._send(self._broker_fetch, request, versions)
+        c._send(self._broker_fetch, request, versions, token, None if self.idle else self.max_wait_ms)
 
-    def _broker_fetch(self, request, versions) -> None:
+    def _broker_fetch(self, request, versions, token, max_wait_ms) -> None:
+        if token.cancelled:
+            return
         c = self.c
-        FetchRequest(c._cluster, group_id=c._group_id, partitions=request, read_committed=self.read_committed,
-                     reset=self.reset, max_partition_bytes=self.max_partition_bytes,
-                     max_wait_ms=self.max_wait_ms,
-                     reply=lambda result: c._respond(self._on_response, result, versions))
+        token.request = FetchRequest(
+            c._cluster, group_id=c._group_id, partitions=request, read_committed=self.read_committed,
+            reset=self.reset, max_partition_bytes=self.max_partition_bytes, max_wait_ms=max_wait_ms,
+            reply=lambda result: c._respond(self._on_response, result, versions, token))
 
     # -- responses ----------------------------------------------------------------------------------
-    def _on_response(self, result, versions) -> None:
-        self.in_flight = False
+    def _on_response(self, result, versions, token) -> None:
+        if token is not self.in_flight:
+            return
+        self.in_flight = None
+        self.idle = not any(d.batches or d.error or d.reset for d in result)
         c = self.c
         for data, (st, version, requested) in zip(result, versions):
             if self.assigned.get(st.tp) is not st or st.version != version or st.fetch_position != requested:
@@ -207,6 +224,21 @@ class Fetcher:
             st.eof_reported = fp
             c._push_event(Message(st.topic, st.partition, fp,
                                   error=KafkaError(ERR._PARTITION_EOF)))
+
+
+class _Token:
+    """Identifies the fetch in flight so that a cancelled one is ignored when it answers."""
+
+    __slots__ = ("cancelled", "request")
+
+    def __init__(self) -> None:
+        self.cancelled = False
+        self.request = None
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        if self.request is not None:
+            self.request.cancel()
 
 
 def _in_aborted(aborted: list[tuple[int, int, int]], batch: Any) -> bool:

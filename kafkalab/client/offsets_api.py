@@ -139,7 +139,7 @@ class OffsetsApi:
             self._fetcher.ready.remove(st)
         st.seek(partition.offset)
         self._trace("seek", "seek()", topic=partition.topic, partition=partition.partition, offset=partition.offset)
-        self._fetcher.maybe_fetch()
+        self._fetcher.restart()
 
     def pause(self, partitions: list[TopicPartition]) -> None:
         """Stop fetching ``partitions`` (prefetched records are dropped and fetched again later)."""
@@ -161,7 +161,7 @@ class OffsetsApi:
             st = self._fetcher.assigned.get((tp.topic, tp.partition))
             if st is not None:
                 st.paused = False
-        self._fetcher.maybe_fetch()
+        self._fetcher.restart()
 
     def get_watermark_offsets(self, partition: TopicPartition, timeout: float | None = None,
                               cached: bool = False) -> tuple[int, int]:
