@@ -92,7 +92,7 @@ def test_groups_generation_grows_by_one_per_completed_rebalance(cluster, conf):
     assert gens == [1, 2]
     assignment = {e["client_id"]: e["partitions"] for e in cluster.trace.events("assignment", generation_id=2)}
     first, second = sorted(assignment, key=lambda k: cluster.trace.last("member_joined", client_id=k)["member_id"])
-    assert assignment[first] == [("orders", 0), ("orders", 1)] and assignment[second] == [("orders", 2), ("orders", 3)]
+    assert assignment[first] == [["orders", 0], ["orders", 1]] and assignment[second] == [["orders", 2], ["orders", 3]]
     assert group_states(cluster)[:4] == [("Empty", "PreparingRebalance"), ("PreparingRebalance", "CompletingRebalance"),
                                          ("CompletingRebalance", "Stable"), ("Stable", "PreparingRebalance")]
 

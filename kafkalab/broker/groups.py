@@ -358,7 +358,7 @@ class GroupCoordinator:
                     m.assignment = sorted(assignments.get(m.member_id, []))
                     self.trace.record("assignment", "SyncGroup from the leader", group=group_id,
                                       generation_id=grp.generation_id, member_id=m.member_id,
-                                      client_id=m.client_id, partitions=list(m.assignment))
+                                      client_id=m.client_id, partitions=[list(tp) for tp in m.assignment])
                 self._transition(grp, GroupState.STABLE, f"leader {member_id} sent the assignment")
                 for m in grp.members.values():
                     if m.sync_reply is not None:
@@ -417,7 +417,7 @@ class GroupCoordinator:
             member.session_timer.cancel()
         self.trace.record("member_removed", reason, group=grp.group_id, member_id=member.member_id,
                           client_id=member.client_id, cause=cause, generation_id=grp.generation_id,
-                          partitions=list(member.assignment))
+                          partitions=[list(tp) for tp in member.assignment])
         if not rebalance:
             return
         if grp.state in (GroupState.STABLE, GroupState.COMPLETING_REBALANCE):

@@ -82,7 +82,7 @@ class OffsetManager:
             self._apply(group_id, accepted)
         self.trace.record("offset_commit", "OffsetCommit" if not err else "OffsetCommit rejected",
                           group=group_id, member_id=member_id, client_id=client_id,
-                          generation_id=generation_id, offsets={f"{t}-{p}": o for (t, p), (o, _) in offsets.items()},
+                          generation_id=generation_id, offsets=[[t, p, o] for (t, p), (o, _) in offsets.items()],
                           error=_name(err) if err else None)
         return result
 
@@ -97,7 +97,7 @@ class OffsetManager:
         self._ensure_expiry_timer()
         self.trace.record("offset_commit", "transaction committed", group=group_id, member_id="",
                           client_id="", generation_id=-1,
-                          offsets={f"{t}-{p}": o.offset for (t, p), o in offsets.items()}, error=None)
+                          offsets=[[t, p, o.offset] for (t, p), o in offsets.items()], error=None)
 
     def fetch(self, group_id: str,
               partitions: list[tuple[str, int]]) -> dict[tuple[str, int], OffsetAndMetadata | None]:
@@ -143,7 +143,7 @@ class OffsetManager:
                 write_commit(self.cluster, group_id, dict.fromkeys(expired), reason="offsets expired")
                 self.trace.record("offsets_expired", f"offsets.retention.minutes={retention_ms // 60_000} "
                                   f"passed while the group was Empty", group=group_id,
-                                  partitions=[f"{t}-{p}" for t, p in expired])
+                                  partitions=[[t, p] for t, p in expired])
             if not committed:
                 del self.committed[group_id]
                 if grp is not None and grp.state is GroupState.EMPTY:

@@ -181,6 +181,7 @@ class Fetcher:
         topic, partition = st.tp
         fo = data.fetch_offset
         out = st.buffer
+        before = len(out)
         aborted = data.aborted
         end = fo
         for batch in data.batches:
@@ -204,6 +205,10 @@ class Fetcher:
                             for i, r in zip(range(base + start, base + len(recs)), recs[start:] if start else recs)])
         if end > fo:
             st.fetch_position = end
+        if len(out) > before:
+            self.c._trace("fetch", "fetch response", topic=topic, partition=partition,
+                          first_offset=out[before]._offset, last_offset=out[-1]._offset, count=len(out) - before,
+                          high_watermark=data.high_watermark, last_stable_offset=data.last_stable_offset)
         if out:
             if st not in self.ready:
                 self.ready.append(st)

@@ -130,7 +130,7 @@ class OffsetCommitter:
         offsets = self.stored_offsets()
         if offsets:
             c._trace("auto_commit", f"auto.commit.interval.ms={self.interval_ms} timer (offset store)",
-                     offsets={f"{t}-{p}": o for (t, p), (o, _) in offsets.items()})
+                     offsets=[[t, p, o] for (t, p), (o, _) in offsets.items()])
             self.send(offsets, asynchronous=True, reason="auto-commit", auto=True)
         self.start()
 
@@ -144,7 +144,7 @@ class OffsetCommitter:
         offsets = self.positions()
         if offsets:
             c._trace("auto_commit", "Java auto-commit inside poll (positions of previous polls)",
-                     offsets={f"{t}-{p}": o for (t, p), (o, _) in offsets.items()})
+                     offsets=[[t, p, o] for (t, p), (o, _) in offsets.items()])
             self.send(offsets, asynchronous=True, reason="auto-commit", auto=True)
 
     def on_revoke(self, partitions: list[tuple[str, int]], lost: bool) -> None:
@@ -155,7 +155,7 @@ class OffsetCommitter:
         offsets = self._auto_offsets(partitions)
         if offsets:
             self.c._trace("auto_commit", "before partitions are revoked",
-                          offsets={f"{t}-{p}": o for (t, p), (o, _) in offsets.items()})
+                          offsets=[[t, p, o] for (t, p), (o, _) in offsets.items()])
             with contextlib.suppress(KafkaException):
                 self.send(offsets, asynchronous=not self.java, reason="revoke", auto=True)
 
@@ -166,7 +166,7 @@ class OffsetCommitter:
         offsets = self._auto_offsets()
         if offsets:
             self.c._trace("auto_commit", "close(): final commit",
-                          offsets={f"{t}-{p}": o for (t, p), (o, _) in offsets.items()})
+                          offsets=[[t, p, o] for (t, p), (o, _) in offsets.items()])
             with contextlib.suppress(KafkaException):
                 self.send(offsets, asynchronous=False, reason="close", auto=True)
 
