@@ -8,6 +8,7 @@ keeps one per broker), prefetched records per partition, ``auto.offset.reset`` o
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 from typing import Any
 
@@ -178,6 +179,18 @@ class Fetcher:
         c._push_event(Message(st.topic, st.partition, data.fetch_offset, error=err))
 
     def _take(self, st: PartitionState, data) -> None:
+        # Building many small objects at once: pause the cyclic GC (none of them form cycles),
+        # which otherwise rescans every live record repeatedly while the buffer fills.
+        if gc.isenabled():
+            gc.disable()
+            try:
+                self._take_batches(st, data)
+            finally:
+                gc.enable()
+        else:
+            self._take_batches(st, data)
+
+    def _take_batches(self, st: PartitionState, data) -> None:
         topic, partition = st.tp
         fo = data.fetch_offset
         out = st.buffer
