@@ -86,7 +86,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     a = [crash_before_commit() for _ in range(args.repeat)]
-    print(f"(a) crash before commit, start -> last redelivered record: median {statistics.median(x[0] for x in a):.1f} ms "
+    med = statistics.median(x[0] for x in a)
+    print(f"(a) crash before commit, start -> last redelivered record: median {med:.1f} ms "
           f"wall (min {min(x[0] for x in a):.1f}), {a[0][1]:,} virtual ms simulated")
     b = [big_group_crash() for _ in range(args.repeat)]
     print(f"(b) 50 consumers x 500 partitions, crash -> Stable new generation: median "

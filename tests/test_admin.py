@@ -3,8 +3,7 @@
 import pytest
 
 from kafkalab import KafkaError, KafkaException, Producer, TopicPartition
-from kafkalab.admin import (AdminClient, ConfigResource, IsolationLevel, NewPartitions, OffsetSpec,
-                            ResourceType)
+from kafkalab.admin import AdminClient, ConfigResource, IsolationLevel, NewPartitions, OffsetSpec, ResourceType
 
 
 def produce(conf, topic, n, partition=0):
@@ -73,4 +72,4 @@ def test_admin_delete_records_moves_log_start(cluster, conf):
     assert [f.result().low_watermark for f in res.values()] == [4]
     assert cluster.partition("t", 0).log_start_offset == 4
     with pytest.raises(KafkaException):
-        list(admin.delete_records([TopicPartition("t", 0, 99)]).values())[0].result()
+        next(iter(admin.delete_records([TopicPartition("t", 0, 99)]).values())).result()

@@ -1,5 +1,7 @@
 """Bad input gets a clear, documented error naming the parameter and the value — never a deep traceback."""
 
+import re
+
 import pytest
 
 import kafkalab
@@ -16,19 +18,20 @@ def test_bad_input_unknown_config_property(conf):
     with pytest.raises(KafkaException) as info:
         Producer({**conf, "foo.bar": 1})
     assert str(info.value) == 'KafkaError{code=_INVALID_ARG,val=-186,str="No such configuration property: "foo.bar""}'
-    with pytest.raises(KafkaException, match="key.serializer"):
+    with pytest.raises(KafkaException, match=re.escape("key.serializer")):
         Consumer({**conf, "group.id": "g", "key.serializer": "x"})
 
 
 def test_bad_input_mistyped_config_values(conf):
     """Wrong values name the property and the value."""
-    with pytest.raises(KafkaException, match='Invalid value "none" for configuration property "auto.offset.reset"'):
+    text = 'Invalid value "none" for configuration property "auto.offset.reset"'
+    with pytest.raises(KafkaException, match=re.escape(text)):
         Consumer({**conf, "group.id": "g", "auto.offset.reset": "none"})
-    with pytest.raises(KafkaException, match='"session.timeout.ms" value 0 is outside allowed range'):
+    with pytest.raises(KafkaException, match=re.escape('"session.timeout.ms" value 0 is outside allowed range')):
         Consumer({**conf, "group.id": "g", "session.timeout.ms": 0})
-    with pytest.raises(KafkaException, match='Expected bool value for "enable.auto.commit"'):
+    with pytest.raises(KafkaException, match=re.escape('Expected bool value for "enable.auto.commit"')):
         Consumer({**conf, "group.id": "g", "enable.auto.commit": "maybe"})
-    with pytest.raises(ValueError, match="group.id must be set"):
+    with pytest.raises(ValueError, match=re.escape("group.id must be set")):
         Consumer(conf)
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kafkalab import KafkaError, KafkaException, Consumer, Producer, TopicPartition
+from kafkalab import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
 
 def fill(cluster, conf, topic="t", partitions=3, n=1000):

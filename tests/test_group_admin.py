@@ -34,7 +34,8 @@ def test_group_admin_describe_table_has_kafka_columns_and_meanings(cluster, conf
     assert lines[0].split() == ["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG",
                                 "CONSUMER-ID", "HOST", "CLIENT-ID"]
     rows = [line.split() for line in lines[1:]]
-    assert [r[:6] for r in rows] == [["billing", "orders", "0", "3", "3", "0"], ["billing", "orders", "1", "-", "3", "-"]]
+    assert [r[:6] for r in rows] == [["billing", "orders", "0", "3", "3", "0"],
+                                     ["billing", "orders", "1", "-", "3", "-"]]
     assert rows[0][6] == c.memberid() and rows[0][8] == "c1" and err == ""
     c.close()
     out, err = describe_groups_text(cluster, "billing")
@@ -45,7 +46,7 @@ def test_group_admin_describe_table_has_kafka_columns_and_meanings(cluster, conf
 
 def test_group_admin_list_describe_and_offsets(cluster, conf):
     """list/describe_consumer_groups and list_consumer_group_offsets report what the coordinator holds."""
-    c, _ = running_group(cluster, conf)
+    _c, _ = running_group(cluster, conf)
     admin = AdminClient(conf)
     listing = admin.list_consumer_groups().result()
     assert [(g.group_id, g.state) for g in listing.valid] == [("billing", ConsumerGroupState.STABLE)]
@@ -69,14 +70,15 @@ def test_group_admin_alter_and_delete_need_an_empty_group(cluster, conf):
     assert info.value.args[0].code() == KafkaError.NON_EMPTY_GROUP
     c.close()
     admin.alter_consumer_group_offsets(req)["billing"].result()
-    assert c is not None and cluster.group_coordinator.offsets.fetch("billing", [("orders", 1)])[("orders", 1)].offset == 2
+    committed = cluster.group_coordinator.offsets.fetch("billing", [("orders", 1)])
+    assert c is not None and committed[("orders", 1)].offset == 2
     assert admin.delete_consumer_groups(["billing"])["billing"].result() is None
     assert admin.list_consumer_groups().result().valid == []
 
 
 def test_group_admin_commit_is_just_a_record_in_consumer_offsets(cluster, conf):
     """Each commit appends a record to the group's __consumer_offsets partition; nothing is deleted from the topic."""
-    c, got = running_group(cluster, conf)
+    _c, _got = running_group(cluster, conf)
     log = cluster.topic("__consumer_offsets").partitions[offsets_partition(cluster, "billing")]
     records = [decode_record(r[0], r[1]) for b in log.batches() for r in b.records]
     assert [(r["group"], r["topic"], r["partition"], r["offset"]) for r in records] == [
