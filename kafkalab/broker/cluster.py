@@ -16,6 +16,7 @@ from .. import config as _config
 from ..clock import VirtualClock
 from ..errors import ERR, KafkaError, KafkaException
 from ..trace import Trace
+from .faults import FaultVerbs
 from .log import PartitionLog
 
 _REGISTRY: weakref.WeakValueDictionary[str, Cluster] = weakref.WeakValueDictionary()
@@ -42,7 +43,7 @@ class Topic:
         return f"Topic({self.name!r}, partitions={len(self.partitions)})"
 
 
-class Cluster:
+class Cluster(FaultVerbs):
     """A deterministic single-broker Kafka cluster in virtual time.
 
     Clients connect with ``{"bootstrap.servers": cluster.bootstrap_servers}``. Time starts at 0
@@ -53,6 +54,9 @@ class Cluster:
         name: names the cluster; ``bootstrap_servers`` is ``"kafkalab://<name>"``.
         config: broker settings (``auto.create.topics.enable``, ``num.partitions``,
             ``group.initial.rebalance.delay.ms``, ``log.retention.check.interval.ms``, ...).
+
+    Fault verbs for produce requests (``lose_produce_response``, ``delay_produce_response``,
+    ``fail_produce``, ``clear_produce_faults``) come from ``faults.FaultVerbs``.
 
     Kafka: a KRaft cluster with one broker (id 1). Simplification: one replica per partition,
     so ``acks=all`` waits for the leader only and the HW follows the LEO at once.

@@ -12,6 +12,8 @@ from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
+from . import producer_state as _producer_state
+
 BATCH_OVERHEAD_BYTES = 61
 RECORD_OVERHEAD_BYTES = 8
 
@@ -49,7 +51,7 @@ class RecordBatch:
 
     __slots__ = ("base_offset", "last_offset", "records", "producer_id", "producer_epoch",
                  "base_sequence", "is_transactional", "control", "max_timestamp", "timestamp_type",
-                 "size_bytes", "append_time_ms", "compacted")
+                 "size_bytes", "append_time_ms", "compacted", "delete_horizon_ms")
 
     def __init__(self, base_offset: int, records: list, *, producer_id: int = -1, producer_epoch: int = -1,
                  base_sequence: int = -1, is_transactional: bool = False, control: str | None = None,
@@ -68,6 +70,7 @@ class RecordBatch:
         self.size_bytes = size_bytes
         self.append_time_ms = append_time_ms
         self.compacted = False
+        self.delete_horizon_ms = -1
 
     @property
     def is_control(self) -> bool:
@@ -164,10 +167,24 @@ class PartitionLog:
         """Append one batch of ``(key, value, timestamp_ms, headers)`` records; return the batch.
 
         Offsets are assigned densely from the LEO. With ``message.timestamp.type=LogAppendTime``
-        the broker's append time replaces the producer's timestamps.
+        the broker's append time replaces the producer's timestamps. A batch with a producer id is
+        first checked against the producer's state (``producer_state.check_append``): a duplicate
+        of one of its last 5 batches is not appended, and the original batch is returned.
+
+        Raises:
+            ProducerStateError: ``INVALID_PRODUCER_EPOCH`` or ``OUT_OF_ORDER_SEQUENCE_NUMBER``.
 
         Kafka: ``UnifiedLog.append``; segment rolling per ``LogSegment.shouldRoll`` (§1.2).
         """
+        if producer_id >= 0:
+            original = _producer_state.check_append(self, producer_id, producer_epoch, base_sequence, len(records))
+            if original is not None:
+                self._trace.record("produce_duplicate", "sequence matches one of the producer's last 5 batches: "
+                                   "answered with the original offsets, nothing appended", topic=self.topic,
+                                   partition=self.partition, producer_id=producer_id, producer_epoch=producer_epoch,
+                                   base_sequence=base_sequence, base_offset=original.base_offset,
+                                   last_offset=original.last_offset, client_id=client_id)
+                return original
         now = self._clock.now_ms
         size = BATCH_OVERHEAD_BYTES
         max_ts = -1
@@ -188,6 +205,8 @@ class PartitionLog:
         if is_transactional and producer_id not in self.open_transactions:
             self.open_transactions[producer_id] = batch.base_offset
         self._add(batch)
+        if producer_id >= 0:
+            _producer_state.record_append(self, batch)
         self._trace.record("append", reason, topic=self.topic, partition=self.partition,
                            base_offset=batch.base_offset, last_offset=batch.last_offset,
                            count=len(records), producer_id=producer_id, transactional=is_transactional,
@@ -211,6 +230,7 @@ class PartitionLog:
                             producer_epoch=producer_epoch, is_transactional=True, control=control,
                             max_timestamp=now, size_bytes=size, append_time_ms=now)
         first = self.open_transactions.pop(producer_id, None)
+        _producer_state.record_marker(self, producer_id, producer_epoch)
         if control == ABORT and first is not None:
             self.aborted.append((producer_id, first, batch.base_offset))
         self._add(batch)
@@ -322,6 +342,29 @@ class PartitionLog:
             self.log_start_offset = offset
             self._trace.record("log_start_offset", reason, topic=self.topic, partition=self.partition,
                                old=old, new=offset)
+
+    def remove_records(self, segment: LogSegment, batch: RecordBatch, indexes: list[int]) -> int:
+        """Replace ``batch.records[i]`` by None for each ``i`` in ``indexes``; return the bytes freed.
+
+        The offsets stay taken (readers skip None because ``batch.compacted`` is set). ``records``
+        becomes a new list, so a producer's pending delivery report keeps the original records.
+
+        Kafka: ``LogCleaner.cleanSegments`` (used by the log cleaner in ``retention.py``).
+        """
+        records = list(batch.records)
+        freed = 0
+        for i in indexes:
+            rec = records[i]
+            if rec is not None:
+                freed += record_size(rec[0], rec[1], rec[3])
+                records[i] = None
+                segment.record_count -= 1
+        batch.records = records
+        batch.compacted = True
+        batch.size_bytes -= freed
+        segment.size_bytes -= freed
+        self.size_bytes -= freed
+        return freed
 
     # -- read ---------------------------------------------------------------------------------
     def read(self, fetch_offset: int, upper: int, max_bytes: int) -> list[RecordBatch]:

@@ -1,9 +1,9 @@
 """The producer, with confluent-kafka's API: produce, poll, flush, delivery callbacks.
 
 Owns ``Producer``: the record accumulator (``linger.ms``, ``batch.num.messages``,
-``batch.size``), produce requests in virtual time, ``acks`` and delivery reports served only
-inside ``poll()``/``flush()``. Idempotence and transactions build on it (``transactions``
-issue). Standard library only.
+``batch.size``), ``acks`` and delivery reports served only inside ``poll()``/``flush()``.
+Produce requests, retries and idempotent sequences live in ``sender.py``; the transactional
+API in ``transactional.py``. Standard library only.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from ..errors import ERR, KafkaError, KafkaException
 from .base import ClientBase, timeout_ms
 from .message import OFFSET_INVALID, TIMESTAMP_CREATE_TIME, Message
 from .partitioner import make_partitioner
+from .sender import Sender
+from .transactional import TransactionalMixin
 
 
 def _to_bytes(value: Any, what: str) -> bytes | None:
@@ -53,7 +55,7 @@ class _Pending:
         self.first_ms = 0
 
 
-class Producer(ClientBase):
+class Producer(TransactionalMixin, Sender, ClientBase):
     """A Kafka producer in virtual time, with confluent-kafka's ``Producer`` API.
 
     ``produce()`` only enqueues. A batch is sent when ``linger.ms`` (librdkafka alias of
@@ -61,9 +63,16 @@ class Producer(ClientBase):
     request latency later. Delivery callbacks ``on_delivery(err, msg)`` run only inside
     ``poll()`` or ``flush()``, with ``msg.offset()`` the assigned offset.
 
+    Lost or failed requests are retried (``message.send.max.retries``, ``retry.backoff.ms``)
+    until ``message.timeout.ms``; without ``enable.idempotence`` a retry after a lost ack writes
+    a duplicate. With it, the producer id and epoch come from the cluster at construction and
+    each batch carries per-partition sequence numbers. ``transactional.id`` enables the
+    transactional API (``init_transactions`` ...).
+
     Kafka: confluent-kafka ``Producer``; librdkafka defaults (``acks=all``,
     ``partitioner=consistent_random``, ``enable.idempotence=false``).
-    Simplification: one broker with one replica, so ``acks=1`` and ``acks=all`` wait equally long.
+    Simplification: one broker with one replica, so ``acks=1`` and ``acks=all`` wait equally long;
+    an idempotent producer gets its id without an InitProducerId round trip.
     """
 
     _kind = "producer"
@@ -90,6 +99,8 @@ class Producer(ClientBase):
         self.producer_id = -1
         self.producer_epoch = -1
         self._sequences: dict[tuple[str, int], int] = {}
+        self._init_sender()
+        self._init_transactional()
 
     def _now(self) -> int:
         return self._clock.now_ms
@@ -113,13 +124,14 @@ class Producer(ClientBase):
             BufferError: ``queue.buffering.max.messages`` messages are already queued: call
                 ``poll()`` and retry.
             KafkaException: ``_UNKNOWN_PARTITION`` for a partition the topic does not have,
-                ``_UNKNOWN_TOPIC`` when the topic does not exist and cannot be auto-created.
+                ``_UNKNOWN_TOPIC`` when the topic does not exist and cannot be auto-created,
+                ``_STATE`` for a transactional producer outside a transaction.
             TypeError: wrong argument types (as confluent-kafka).
 
         Kafka: confluent-kafka ``Producer.produce``.
         """
-        if self._crashed or self._closed:
-            self._check_usable()
+        if self._crashed or self._closed or self._txn_blocked:
+            self._check_produce_allowed()
         info = self._topic_info.get(topic)
         if info is None:
             if type(topic) is not str:
@@ -220,21 +232,12 @@ class Producer(ClientBase):
                 self._clock.call_at(first_ms + self._conf["message.timeout.ms"], self._report, tp, records, cbs,
                                     OFFSET_INVALID, KafkaError(ERR._MSG_TIMED_OUT))
             elif self._acks == 0:
-                self._send(self._broker_append, tp, records, None)
+                self._send(self._broker_produce, self._new_batch(tp, records, None, first_ms), 1)
                 self._report(tp, records, cbs, OFFSET_INVALID, None)
             else:
-                self._send(self._broker_append, tp, records, cbs)
-
-    def _broker_append(self, tp, records, cbs) -> None:
-        topic = self._cluster.topics.get(tp[0])
-        if topic is None or tp[1] >= len(topic.partitions):
-            if cbs is not None:
-                self._respond(self._report, tp, records, cbs, OFFSET_INVALID, KafkaError(ERR.UNKNOWN_TOPIC_OR_PART))
-            return
-        batch = topic.partitions[tp[1]].append(records, producer_id=self.producer_id,
-                                               producer_epoch=self.producer_epoch, client_id=self._client_id)
-        if cbs is not None:
-            self._respond(self._report, tp, records, cbs, batch.base_offset, None)
+                batch = self._new_batch(tp, records, cbs, first_ms)
+                if self._txn_id is None or self._txn_may_send(batch):
+                    self._send_batch(batch)
 
     def _report(self, tp, records, cbs, base_offset, err) -> None:
         self._queued -= len(records)
@@ -281,10 +284,14 @@ class Producer(ClientBase):
         self._check_usable()
         wait = timeout_ms(timeout, "flush")
         deadline = None if wait is None else self._clock.now_ms + wait
-        for tp, pend in self._pendings():
+        self._txn_batching_adds = True
+        for tp, pend in list(self._pendings()):
             if pend.records and pend.timer is not None:
                 pend.timer.cancel()
-                pend.timer = self._clock.call_at(self._clock.now_ms, self._send_partition, tp)
+                self._send_partition(tp)  # linger is cut short: send now
+        self._txn_batching_adds = False
+        if self._txn_to_add:
+            self._txn_send_adds()
         while self._alive:
             self._serve_callbacks()
             if self._queued == 0:
@@ -320,6 +327,7 @@ class Producer(ClientBase):
         for _, pend in self._pendings():
             if pend.timer is not None:
                 pend.timer.cancel()
+        self._cancel_batches()
         self._topic_info.clear()
         self._queued = 0
         self._reports = 0
