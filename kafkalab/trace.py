@@ -44,21 +44,50 @@ class Trace:
     def __init__(self, clock) -> None:
         self._clock = clock
         self._events: list[TraceEvent] = []
-        self._flushers: list = []
+        self._open: list = []
 
-    def add_flusher(self, fn) -> None:
-        """Register ``fn`` to run before the trace is read (clients coalesce per-record events)."""
-        self._flushers.append(fn)
+    def defer(self, fn) -> None:
+        """Register an open run of coalesced events: ``fn(seal)`` is called before the next event
+        is recorded (``seal=True``: the run ends there) and before the trace is read
+        (``seal=False``: the run's event is published with ``append`` but the run stays open).
+        A client ends its own run only through ``seal_open``, which ends every open run in order.
+
+        Clients coalesce per-record events (a run of delivered offsets) this way. A published
+        run's event may still grow (its ``last_offset``) while it is the last event, so the
+        events, their order and their final fields never depend on when, or whether, anyone
+        read the trace: the same seed and steps give the same trace. Cost: a run ends whenever
+        any other event is recorded, so two consumers polling in turn get one event per record.
+        """
+        self._open.append(fn)
+
+    def seal_open(self) -> None:
+        """End every open run, in the order they were registered (see ``defer``)."""
+        open_, self._open = self._open, []
+        for fn in open_:
+            fn(True)
 
     def _flush(self) -> None:
-        for fn in self._flushers:
-            fn()
+        for fn in list(self._open):
+            fn(False)
 
-    def record(self, kind: str, reason: str = "", **fields: Any) -> TraceEvent:
-        """Append an event at the clock's current time and return it."""
+    def append(self, kind: str, reason: str = "", **fields: Any) -> TraceEvent:
+        """Append an event without ending open runs (for the runs' own events); see ``defer``."""
         event = TraceEvent(len(self._events), self._clock.now_ms, kind, fields, reason)
         self._events.append(event)
         return event
+
+    def record(self, kind: str, reason: str = "", **fields: Any) -> TraceEvent:
+        """Append an event at the clock's current time and return it (open runs end first)."""
+        if self._open:
+            self.seal_open()
+        event = TraceEvent(len(self._events), self._clock.now_ms, kind, fields, reason)
+        self._events.append(event)
+        return event
+
+    @property
+    def last_event(self) -> TraceEvent | None:
+        """The most recent event recorded so far (open runs are not published), or None."""
+        return self._events[-1] if self._events else None
 
     def __len__(self) -> int:
         self._flush()

@@ -79,8 +79,6 @@ class Consumer(OffsetsApi, ClientBase):
         self._assign_calls = 0
         self._run: list | None = None
         self._run_timer = None
-        if self._cluster is not None:
-            self._cluster.trace.add_flusher(self._flush_run)
 
     # -- trace ------------------------------------------------------------------------------------
     def _trace(self, kind: str, reason: str, **fields: Any) -> None:
@@ -93,20 +91,32 @@ class Consumer(OffsetsApi, ClientBase):
                                    member_id=fields.pop("member_id", coord.member_id if coord else ""), **fields)
 
     def _flush_run(self) -> None:
+        """End the open run of delivered offsets (and every other client's: ``Trace.seal_open``)."""
+        if self._run is not None:
+            self._cluster.trace.seal_open()
+
+    def _run_event(self, seal: bool) -> None:
+        """Record the open run as one ``deliver`` event; called by the trace (``Trace.defer``).
+
+        ``seal`` ends the run; otherwise (the trace is being read) the event is published and
+        its ``last_offset`` keeps growing while later polls extend the run.
+        """
         run = self._run
         if run is None:
             return
-        self._run = None
-        if self._run_timer is not None:
-            self._run_timer.cancel()
-            self._run_timer = None
-        st, first, last = run
-        coord = self._coordinator
-        self._cluster.trace.record("deliver", "poll() handed records to the application", group=self._group_id,
-                                   client=self._name, client_id=self._client_id,
-                                   member_id=coord.member_id if coord else "",
-                                   generation_id=coord.generation_id if coord else -1,
-                                   topic=st.topic, partition=st.partition, first_offset=first, last_offset=last)
+        st, first, last, ev = run
+        if ev is None:
+            coord = self._coordinator
+            run[3] = self._cluster.trace.append(
+                "deliver", "poll() handed records to the application", group=self._group_id,
+                client=self._name, client_id=self._client_id, member_id=coord.member_id if coord else "",
+                generation_id=coord.generation_id if coord else -1,
+                topic=st.topic, partition=st.partition, first_offset=first, last_offset=last)
+        if seal:
+            self._run = None
+            if self._run_timer is not None:
+                self._run_timer.cancel()
+                self._run_timer = None
 
     # -- poll ----------------------------------------------------------------------------------------
     def poll(self, timeout: float | None = None) -> Message | None:
@@ -132,6 +142,8 @@ class Consumer(OffsetsApi, ClientBase):
             run = self._run
             if run is not None and run[0] is st and run[2] == off - 1:
                 run[2] = off
+                if run[3] is not None:      # published by a read of the trace: it grows (Trace.defer)
+                    run[3].fields["last_offset"] = off
             else:
                 self._start_run(st, off)
             if not buf:
@@ -149,6 +161,8 @@ class Consumer(OffsetsApi, ClientBase):
         run = self._run
         if run is not None and run[0] is st and run[2] == off - 1:
             run[2] = off
+            if run[3] is not None:
+                run[3].fields["last_offset"] = off
         else:
             self._start_run(st, off)
         if not st.buffer:
@@ -159,8 +173,9 @@ class Consumer(OffsetsApi, ClientBase):
         if self._run is not None:
             self._flush_run()
         if self._cluster is not None:
-            self._run = [st, off, off]
+            self._run = [st, off, off, None]
             self._run_timer = self._clock.call_later(0, self._flush_run, priority=100)
+            self._cluster.trace.defer(self._run_event)
 
     def _drained(self, st: PartitionState) -> None:
         fetcher = self._fetcher
