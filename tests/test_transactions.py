@@ -277,3 +277,28 @@ def test_transactions_close_aborts_open_transaction(cluster, conf, topic):
     producer.close()
     cluster.advance(10)
     assert cluster.partition("t", 0).batches()[-1].control == "ABORT"
+
+
+@pytest.mark.parametrize("commit", [True, False])
+def test_transactions_pending_offsets_hold_back_a_read_committed_start(cluster, conf, topic, commit):
+    """KIP-447: while a transaction holds offsets for the group, a read_committed consumer starting from
+    the committed offset waits (UNSTABLE_OFFSET_COMMIT, retried), then starts from what the transaction
+    decided; a read_uncommitted consumer does not wait."""
+    seed = Producer(conf)
+    for i in range(8):
+        seed.produce("t", b"in%d" % i, partition=0)
+    seed.flush()
+    Consumer({**conf, "group.id": "app"}).commit(offsets=[TopicPartition("t", 0, 2)], asynchronous=False)
+    producer = _txn_producer(conf)
+    producer.begin_transaction()
+    meta = _consumer(conf, group="app").consumer_group_metadata()
+    producer.send_offsets_to_transaction([TopicPartition("t", 0, 6)], meta)
+    waiting = _consumer(conf, group="app")
+    assert waiting.poll(0.5) is None
+    assert cluster.trace.events("offset_fetch_unstable", group="app")
+    dirty = _consumer(conf, isolation="read_uncommitted", group="app")
+    assert dirty.poll(0.5).offset() == 2
+    (producer.commit_transaction if commit else producer.abort_transaction)()
+    first = waiting.poll(1)
+    assert first is not None and first.error() is None
+    assert first.offset() == (6 if commit else 2)

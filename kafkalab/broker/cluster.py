@@ -281,6 +281,10 @@ class Cluster(FaultVerbs):
             self._extensions[name] = ext
         return ext
 
+    def find_extension(self, name: str) -> Any:
+        """The broker component ``name`` if it was created, else None (see ``extension``)."""
+        return self._extensions.get(name)
+
     def __repr__(self) -> str:
         return f"Cluster(name={self.name!r}, seed={self.seed}, now_ms={self.now_ms}, topics={self.user_topics()})"
 

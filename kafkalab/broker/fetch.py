@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import ERR
+from .transactions import has_pending_offsets
 
 EARLIEST = "earliest"
 LATEST = "latest"
@@ -110,6 +111,9 @@ class FetchRequest:
         if offset == -1:
             return list_offset(log, LATEST, self.read_committed), "OFFSET_END", None
         committed = None
+        if self.group_id is not None and self.read_committed and has_pending_offsets(
+                self.cluster, self.group_id, (topic, partition)):
+            return -1, "unstable", None
         if self.group_id is not None:
             oam = self.cluster.group_coordinator.offsets.fetch(self.group_id, [(topic, partition)])[(topic, partition)]
             committed = oam.offset if oam is not None else None
@@ -132,7 +136,10 @@ class FetchRequest:
             data = PartitionData(topic, partition, offset, high_watermark=log.high_watermark,
                                  last_stable_offset=log.last_stable_offset,
                                  log_start_offset=log.log_start_offset, reset=reset, committed_offset=committed)
-            if reset == "error":
+            if reset == "unstable":
+                data.error = ERR.UNSTABLE_OFFSET_COMMIT
+                data.reset = None
+            elif reset == "error":
                 data.error = ERR._AUTO_OFFSET_RESET
             elif offset < log.log_start_offset or offset > log.log_end_offset:
                 data.error = ERR.OFFSET_OUT_OF_RANGE

@@ -84,6 +84,19 @@ class TransactionMetadata:
                                     for g, offs in self.pending_offsets.items()}}
 
 
+def has_pending_offsets(cluster: Any, group_id: str, tp: tuple[str, int]) -> bool:
+    """Whether an open transaction holds offsets for ``group_id`` and ``tp`` not yet committed.
+
+    An OffsetFetch with ``require_stable`` (librdkafka sends it when ``isolation.level`` is
+    ``read_committed``) is answered ``UNSTABLE_OFFSET_COMMIT`` for such a partition, and the
+    consumer retries until the transaction completes (KIP-447).
+    """
+    coordinator = cluster.find_extension("transaction_coordinator")
+    if coordinator is None:
+        return False
+    return any(tp in meta.pending_offsets.get(group_id, ()) for meta in coordinator.transactions.values())
+
+
 def transaction_coordinator(cluster: Any) -> TransactionCoordinator:
     """The cluster's transaction coordinator, created on first use."""
     return cluster.extension("transaction_coordinator", TransactionCoordinator)

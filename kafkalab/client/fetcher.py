@@ -72,6 +72,7 @@ class Fetcher:
         self.max_partition_bytes = conf["fetch.message.max.bytes"]
         self.max_wait_ms = conf["fetch.wait.max.ms"]
         self.partition_eof = conf["enable.partition.eof"]
+        self.retry_backoff_ms = conf["retry.backoff.ms"]
         self.assigned: dict[tuple[str, int], PartitionState] = {}
         self.ready: deque[PartitionState] = deque()
         self.in_flight: _Token | None = None
@@ -155,6 +156,9 @@ class Fetcher:
 
     def _on_error(self, st: PartitionState, data) -> None:
         c = self.c
+        if data.error == ERR.UNSTABLE_OFFSET_COMMIT:
+            self._retry_unstable(st)
+            return
         if data.error == ERR.OFFSET_OUT_OF_RANGE and self.reset != ERROR:
             to = data.log_start_offset if self.reset == "earliest" else (
                 data.last_stable_offset if self.read_committed else data.high_watermark)
@@ -177,6 +181,29 @@ class Fetcher:
         else:
             err = KafkaError(data.error, f"{KafkaError(data.error).str()}: {st.topic} [{st.partition}]")
         c._push_event(Message(st.topic, st.partition, data.fetch_offset, error=err))
+
+    def _retry_unstable(self, st: PartitionState) -> None:
+        """An open transaction holds offsets for this partition: ask again after ``retry.backoff.ms``.
+
+        The application sees no error; consumption starts once the transaction completes, from the
+        offsets it committed (or, after an abort, from the older committed offset).
+
+        Kafka: KIP-447 (OffsetFetch ``require_stable``); librdkafka retries ``UNSTABLE_OFFSET_COMMIT``.
+        Simplification: the wait uses a fixed ``retry.backoff.ms`` (librdkafka backs off exponentially).
+        """
+        c = self.c
+        c._trace("offset_fetch_unstable", "an open transaction holds offsets for this partition: "
+                 f"retry in {self.retry_backoff_ms} ms", topic=st.topic, partition=st.partition)
+        st.stopped = True
+        version = st.version
+
+        def retry() -> None:
+            if self.assigned.get(st.tp) is st and st.version == version and c._alive:
+                st.stopped = False
+                self.idle = False
+                self.maybe_fetch()
+
+        c._clock.call_later(self.retry_backoff_ms, retry)
 
     def _take(self, st: PartitionState, data) -> None:
         # Building many small objects at once: pause the cyclic GC (none of them form cycles),
