@@ -1,0 +1,314 @@
+"""Experiments for notebooks 05 and 08: delivery semantics by commit placement, and a pipeline crashed at each step.
+
+Owns ``run_delivery_policy`` (one consumer process per commit policy, crashed mid-processing and
+restarted) and ``run_pipeline`` (consume-transform-produce, at-least-once, the common "EOS" sample,
+or exactly-once, crashed at one step and restarted). Each returns a result that keeps the cluster,
+so every count can be re-derived from ``cluster.trace``. Standard library and kafkalab only; no
+pandas, matplotlib or ipywidgets; virtual time only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..client.consumer import Consumer
+from ..client.message import TopicPartition
+from ..client.producer import Producer
+from ..errors import KafkaException
+from ..trace import Trace
+
+#: Commit policies of ``run_delivery_policy``, in the order notebook 05 shows them.
+POLICIES = ("commit_before_processing", "commit_after_processing", "auto_commit", "auto_commit_java",
+            "auto_commit_store_after_processing")
+
+#: Pipeline modes of ``run_pipeline``.
+PIPELINE_MODES = ("at_least_once", "common_sample", "exactly_once")
+
+#: Where ``run_pipeline`` can crash the application, in the order the steps happen in one batch.
+PIPELINE_STEPS = ("after_consume", "after_produce", "before_commit", "after_commit")
+
+
+def _check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def _check_int(name: str, value: Any, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+
+
+def _new_cluster(seed: int, topics: tuple[str, ...], records: int) -> tuple[Any, dict]:
+    from .. import Cluster  # the facade; imported here to keep module import cheap
+
+    cluster = Cluster(seed=seed)
+    for topic in topics:
+        cluster.create_topic(topic, partitions=1)
+    conf = {"bootstrap.servers": cluster.bootstrap_servers}
+    source = Producer({**conf, "client.id": "source"})
+    for i in range(records):
+        source.produce(topics[0], key=f"k{i:02d}", value=f"r{i:02d}")
+    source.flush()
+    return cluster, conf
+
+
+def delivery_counts(trace: Trace, group: str, topic: str, partition: int = 0) -> Counter:
+    """How many times poll() handed each offset of ``topic``/``partition`` to an application of ``group``.
+
+    Derived from the trace's ``deliver`` events. Kafka: a lab metric, not a Kafka one (KIP-932's
+    "delivery count" of share groups is the closest Kafka notion).
+    """
+    counts: Counter = Counter()
+    for ev in trace.events("deliver", group=group, topic=topic, partition=partition):
+        for offset in range(ev["first_offset"], ev["last_offset"] + 1):
+            counts[offset] += 1
+    return counts
+
+
+@dataclass
+class DeliveryRun:
+    """One consumer process per commit policy, crashed while processing one record, then restarted.
+
+    ``processed`` lists the offsets whose processing *finished*, in order, across both processes;
+    ``crash_ms`` is the virtual time of the crash. ``lost`` are offsets never processed; ``duplicated``
+    are offsets processed more than once; ``delivered`` counts hand-outs per offset from the trace.
+    """
+
+    policy: str
+    group: str
+    topic: str
+    records: int
+    crash_offset: int
+    cluster: Any
+    processed: list[int] = field(default_factory=list)
+    crash_ms: int = -1
+
+    @property
+    def trace(self) -> Trace:
+        return self.cluster.trace
+
+    @property
+    def delivered(self) -> Counter:
+        return delivery_counts(self.trace, self.group, self.topic)
+
+    @property
+    def lost(self) -> list[int]:
+        done = set(self.processed)
+        return [o for o in range(self.records) if o not in done]
+
+    @property
+    def duplicated(self) -> list[int]:
+        return sorted(o for o, n in Counter(self.processed).items() if n > 1)
+
+    def summary(self) -> dict[str, Any]:
+        """One row for a table: policy, records lost, records processed twice, hand-outs beyond the first."""
+        delivered = self.delivered
+        return {"policy": self.policy, "lost": len(self.lost), "processed_twice": len(self.duplicated),
+                "redeliveries": sum(n - 1 for n in delivered.values() if n > 1)}
+
+
+_POLICY_CONFIG = {
+    "commit_before_processing": {"enable.auto.commit": False},
+    "commit_after_processing": {"enable.auto.commit": False},
+    "auto_commit": {},
+    "auto_commit_java": {"kafkalab.client.semantics": "java"},
+    "auto_commit_store_after_processing": {"enable.auto.offset.store": False},
+}
+
+
+def run_delivery_policy(policy: str, *, records: int = 20, processing_ms: int = 300, crash_offset: int = 13,
+                        auto_commit_interval_ms: int = 1_000, seed: int = 5) -> DeliveryRun:
+    """Run one commit policy: process ``records`` records, crash half-way through ``crash_offset``, restart.
+
+    Each record takes ``processing_ms`` of virtual time. The first process is killed with
+    ``cluster.crash`` half-way through processing ``crash_offset``; a second process of the same
+    group then resumes from the group's committed offset (``assign()``, ``auto.offset.reset=earliest``)
+    and processes to the end. A committed offset is the next offset to read (last processed + 1).
+
+    Kafka: ``enable.auto.commit``, ``auto.commit.interval.ms``, ``enable.auto.offset.store`` and
+    ``store_offsets`` (librdkafka, KAFKA_REFERENCE §4.2); ``kafkalab.client.semantics=java`` gives
+    Java's auto-commit inside ``poll()``.
+    Simplification: one partition and ``assign()``, so no rebalance delays the restart.
+    """
+    _check_choice("policy", policy, POLICIES)
+    for name, value, low in (("records", records, 1), ("processing_ms", processing_ms, 2),
+                             ("auto_commit_interval_ms", auto_commit_interval_ms, 1), ("seed", seed, 0)):
+        _check_int(name, value, low)
+    _check_int("crash_offset", crash_offset, 0)
+    if crash_offset >= records:
+        raise ValueError(f"crash_offset must be < records ({records}), got {crash_offset}")
+    cluster, conf = _new_cluster(seed, ("payments",), records)
+    run = DeliveryRun(policy, policy.replace("_", "-"), "payments", records, crash_offset, cluster)
+    consumer_conf = {**conf, "group.id": run.group, "auto.offset.reset": "earliest",
+                     "auto.commit.interval.ms": auto_commit_interval_ms, **_POLICY_CONFIG[policy]}
+    for attempt in ("first", "restarted"):
+        consumer = Consumer({**consumer_conf, "client.id": f"worker-{attempt}"})
+        consumer.assign([TopicPartition("payments", 0)])
+        crashed = _consume_until_crash(run, consumer, processing_ms, crash=(attempt == "first"))
+        if not crashed:
+            consumer.close()
+    return run
+
+
+def _consume_until_crash(run: DeliveryRun, consumer: Consumer, processing_ms: int, *, crash: bool) -> bool:
+    """Poll and process until the partition is drained (False) or the crash point is reached (True)."""
+    cluster, policy = run.cluster, run.policy
+    while (msg := consumer.poll(1.0)) is not None:
+        if msg.error() is not None:
+            continue
+        if policy == "commit_before_processing":
+            consumer.commit(message=msg, asynchronous=False)
+        if crash and msg.offset() == run.crash_offset:
+            cluster.advance(processing_ms // 2)
+            run.crash_ms = cluster.now_ms
+            cluster.crash(consumer)
+            return True
+        cluster.advance(processing_ms)
+        run.processed.append(msg.offset())
+        if policy == "commit_after_processing":
+            consumer.commit(message=msg, asynchronous=False)
+        elif policy == "auto_commit_store_after_processing":
+            consumer.store_offsets(message=msg)
+    return False
+
+
+@dataclass
+class PipelineRun:
+    """A consume-transform-produce application crashed once at ``crash_step`` of batch ``crash_batch``.
+
+    ``side_effects`` counts, per input value, a write outside Kafka (a "send e-mail" call) made
+    while processing. ``output(isolation)`` reads the output topic as a fresh consumer would.
+    """
+
+    mode: str
+    crash_step: str
+    crash_batch: int
+    inputs: int
+    cluster: Any
+    side_effects: Counter = field(default_factory=Counter)
+    crashes: int = 0
+    batches: int = 0
+    outcomes: list[str] = field(default_factory=list)
+
+    @property
+    def trace(self) -> Trace:
+        return self.cluster.trace
+
+    def output(self, isolation: str = "read_committed") -> Counter:
+        """Count each value in ``receipts`` as a new consumer at ``isolation`` reads it."""
+        _check_choice("isolation", isolation, ("read_committed", "read_uncommitted"))
+        reader = Consumer({"bootstrap.servers": self.cluster.bootstrap_servers, "group.id": f"reader-{isolation}",
+                           "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                           "isolation.level": isolation})
+        reader.assign([TopicPartition("receipts", 0)])
+        seen: Counter = Counter()
+        while (msg := reader.poll(1.0)) is not None:
+            if msg.error() is None:
+                seen[msg.value().decode()] += 1
+        reader.close()
+        return seen
+
+    def summary(self) -> dict[str, Any]:
+        """One row: mode, crash step, outputs missing and duplicated (read_committed), side effects repeated."""
+        out = self.output()
+        expected = [f"R{i:02d}" for i in range(self.inputs)]
+        return {"mode": self.mode, "crash_step": self.crash_step,
+                "missing": sum(1 for v in expected if out[v] == 0),
+                "duplicated": sum(1 for v in expected if out[v] > 1),
+                "side_effects_repeated": sum(1 for n in self.side_effects.values() if n > 1)}
+
+
+class _Crashed(Exception):
+    """The simulated process died at a step."""
+
+
+def run_pipeline(mode: str, crash_step: str | None, *, inputs: int = 20, batch: int = 5, crash_batch: int = 3,
+                 processing_ms: int = 400, seed: int = 3) -> PipelineRun:
+    """Run a pipeline ``orders`` -> ``receipts`` in ``mode``, crash it once at ``crash_step``, restart it.
+
+    Modes: ``at_least_once`` (plain producer, synchronous commit after producing),
+    ``common_sample`` (outputs in a transaction, then ``consumer.commit(message=msg)`` outside it,
+    asynchronous, with auto-commit left at its default, as in the sample of SEED_QUESTIONS Q4) and
+    ``exactly_once`` (``send_offsets_to_transaction(consumer.position(...), consumer_group_metadata())``
+    inside the transaction, auto-commit off). Each input takes ``processing_ms`` of virtual time.
+    ``crash_step=None`` runs without a crash.
+
+    Kafka: KIP-98/KIP-447 consume-transform-produce (KAFKA_REFERENCE §5.2, §5.4, §8(c)).
+    Simplification: one input partition read with ``assign()``; the crash kills producer and consumer together.
+    """
+    _check_choice("mode", mode, PIPELINE_MODES)
+    if crash_step is not None:
+        _check_choice("crash_step", crash_step, PIPELINE_STEPS)
+    for name, value, low in (("inputs", inputs, 1), ("batch", batch, 1), ("crash_batch", crash_batch, 1),
+                             ("processing_ms", processing_ms, 0), ("seed", seed, 0)):
+        _check_int(name, value, low)
+    cluster, conf = _new_cluster(seed, ("orders", "receipts"), inputs)
+    run = PipelineRun(mode, crash_step or "none", crash_batch, inputs, cluster)
+    app = _PipelineApp(run, conf, batch, processing_ms)
+    while True:
+        app.start()
+        try:
+            app.run_to_end()
+            return run
+        except _Crashed:
+            run.crashes += 1
+
+
+class _PipelineApp:
+    """The application process: started, crashed and started again by ``run_pipeline``."""
+
+    def __init__(self, run: PipelineRun, conf: dict, batch: int, processing_ms: int) -> None:
+        self.run, self.conf, self.batch, self.processing_ms = run, conf, batch, processing_ms
+        self.transactional = run.mode != "at_least_once"
+
+    def start(self) -> None:
+        extra = {"transactional.id": "receipts-app"} if self.transactional else {}
+        self.producer = Producer({**self.conf, "client.id": "pipeline", **extra})
+        if self.transactional:
+            self.producer.init_transactions()
+        auto = {} if self.run.mode == "common_sample" else {"enable.auto.commit": False}
+        self.consumer = Consumer({**self.conf, "group.id": "receipts-app", "client.id": "pipeline",
+                                  "auto.offset.reset": "earliest", "isolation.level": "read_committed", **auto})
+        self.consumer.assign([TopicPartition("orders", 0)])
+
+    def step(self, name: str) -> None:
+        run = self.run
+        if run.crashes == 0 and name == run.crash_step and run.batches == run.crash_batch:
+            run.cluster.crash(self.producer)
+            run.cluster.crash(self.consumer)
+            raise _Crashed(name)
+
+    def run_to_end(self) -> None:
+        while msgs := [m for m in self.consumer.consume(self.batch, timeout=1.0) if m.error() is None]:
+            self.run.batches += 1
+            self.process(msgs)
+
+    def process(self, msgs: list) -> None:
+        self.step("after_consume")
+        if self.transactional:
+            self.producer.begin_transaction()
+        for msg in msgs:
+            self.run.cluster.advance(self.processing_ms)
+            value = msg.value().decode()
+            self.run.side_effects[value] += 1          # e.g. an e-mail sent: outside Kafka
+            self.producer.produce("receipts", key=msg.key(), value=value.upper())
+        self.producer.flush()
+        self.step("after_produce")
+        if self.run.mode == "exactly_once":
+            self.producer.send_offsets_to_transaction(self.consumer.position(self.consumer.assignment()),
+                                                      self.consumer.consumer_group_metadata())
+        self.step("before_commit")
+        if self.transactional:
+            self.producer.commit_transaction()
+        else:
+            self.consumer.commit(asynchronous=False)
+        self.step("after_commit")
+        if self.run.mode == "common_sample":
+            try:
+                self.consumer.commit(message=msgs[-1])      # asynchronous by default, outside the transaction
+            except KafkaException as exc:
+                self.run.outcomes.append(exc.args[0].name())
