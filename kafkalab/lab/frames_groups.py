@@ -1,0 +1,250 @@
+"""Consumer-group frames: lag over time, deliveries per offset, and partition ownership (membership).
+
+Derived from the trace only (``offset_commit``, ``append``, ``control_record``, ``deliver``,
+``assigned``/``revoked``/``lost``, ``member_removed``, ``client_crashed``, ...). Imports pandas;
+the engine never imports this module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .frames_common import OffsetTracker, check_group, check_isolation, int_col, topic_partitions, trace_of
+
+LAG_COLUMNS = ["seq", "time_ms", "topic", "partition", "committed_offset", "high_watermark",
+               "last_stable_offset", "end_offset", "lag", "tool_lag", "cause"]
+
+
+def _group_topics(trace, group: str) -> set[str]:
+    """Topics the group subscribed to, was assigned, delivered or committed."""
+    topics: set[str] = set()
+    for ev in trace:
+        f = ev.fields
+        if f.get("group") != group:
+            continue
+        topics.update(f.get("topics") or ())
+        for tp in (f.get("partitions") or []) + (f.get("offsets") or []):
+            topics.add(tp[0])
+        if isinstance(f.get("topic"), str):
+            topics.add(f["topic"])
+    return topics
+
+
+def lag_frame(trace: Any, group: str, *, isolation_level: str = "read_committed") -> pd.DataFrame:
+    """Committed offset, end offsets and lag of every partition of ``group``'s topics, over time.
+
+    One row each time something moved one partition's numbers: a record or transaction marker
+    appended (``cause`` "append" / "control_record"), a commit by the group ("offset_commit"),
+    offsets expired ("offsets_expired"); plus one row per partition at the trace's last event
+    ("end"). ``committed_offset`` is the *next* offset the group will consume (last processed + 1).
+    ``end_offset`` is the end visible at ``isolation_level``: the last stable offset for
+    ``read_committed`` (librdkafka's default, used here by default), the high watermark for
+    ``read_uncommitted``. ``lag = end_offset - committed_offset``. ``tool_lag`` is what
+    ``kafka-consumer-groups --describe`` prints: ``high_watermark - committed_offset`` whatever the
+    consumers' isolation level (transaction markers add about one per transaction).
+
+    Partitions with no committed offset: ``committed_offset``, ``lag`` and ``tool_lag`` are NA, as
+    the tool prints "-" for them; the rows are kept so the end offsets still show.
+
+    Columns: seq, time_ms, partition, committed_offset, high_watermark, last_stable_offset,
+    end_offset (int64 except committed_offset, lag, tool_lag: Int64), topic and cause (str).
+    ``frame.attrs``: ``group``, ``isolation_level``.
+
+    Kafka: ``kafka-consumer-groups.sh --describe`` (CURRENT-OFFSET, LOG-END-OFFSET, LAG);
+    ``isolation.level``. Simplification: the high watermark equals the log end offset (one broker).
+
+    Raises:
+        ValueError: ``group`` does not appear in the trace, or a bad ``isolation_level``.
+    """
+    trace = trace_of(trace)
+    check_group(trace, group)
+    check_isolation(isolation_level)
+    topics = _group_topics(trace, group)
+    counts = topic_partitions(trace)
+    offsets = OffsetTracker()
+    committed: dict[tuple[str, int], int | None] = {}
+    rows: list[tuple] = []
+
+    def row(ev, tp: tuple[str, int], cause: str) -> None:
+        hw, lso = offsets.high_watermark(tp), offsets.last_stable_offset(tp)
+        end = lso if isolation_level == "read_committed" else hw
+        c = committed.get(tp)
+        rows.append((ev.seq, ev.time_ms, tp[0], tp[1], c, hw, lso, end,
+                     None if c is None else end - c, None if c is None else hw - c, cause))
+
+    last = None
+    for ev in trace:
+        last = ev
+        tp = offsets.update(ev)
+        if tp is not None and tp[0] in topics and ev.kind != "log_start_offset":
+            row(ev, tp, ev.kind)
+        elif ev.fields.get("group") == group and ev.kind == "offset_commit" and not ev.fields.get("error"):
+            for t, p, o in ev.fields["offsets"]:
+                committed[(t, p)] = o
+                row(ev, (t, p), "offset_commit")
+        elif ev.fields.get("group") == group and ev.kind == "offsets_expired":
+            for t, p in ev.fields["partitions"]:
+                committed[(t, p)] = None
+                row(ev, (t, p), "offsets_expired")
+    if last is not None:
+        for t in sorted(topics):
+            for p in range(counts.get(t, 0)):
+                row(last, (t, p), "end")
+    df = _lag_df(rows)
+    df.attrs.update({"group": group, "isolation_level": isolation_level})
+    return df
+
+
+def _lag_df(rows: list[tuple]) -> pd.DataFrame:
+    cols = list(zip(*rows)) if rows else [[] for _ in LAG_COLUMNS]
+    nullable = {"committed_offset", "lag", "tool_lag"}
+    data = {}
+    for name, values in zip(LAG_COLUMNS, cols):
+        if name in ("topic", "cause"):
+            data[name] = pd.Series(list(values), dtype="object")
+        else:
+            data[name] = int_col(list(values), nullable=name in nullable)
+    return pd.DataFrame(data)
+
+
+DELIVERY_COLUMNS = ["topic", "partition", "offset", "deliveries", "first_ms", "last_ms", "members", "clients",
+                    "generations", "times_ms"]
+
+
+def deliveries_frame(trace: Any, group: str) -> pd.DataFrame:
+    """How many times each offset was handed to the application by ``group``'s consumers.
+
+    One row per (topic, partition, offset) that ``poll()``/``consume()`` returned at least once:
+    ``deliveries`` (int64, >= 1; 2 or more means redelivered), ``first_ms``/``last_ms`` (int64),
+    and tuples in delivery order: ``members`` (member ids), ``clients`` (client.id values),
+    ``generations`` (generation ids; -1 for a standalone ``assign()`` consumer) and ``times_ms``.
+    Control records and records a read_committed consumer dropped are never delivered, so their
+    offsets are absent. Sorted by topic, partition, offset.
+
+    Kafka: no Kafka metric counts this for classic groups; the idea is KIP-932's "delivery count"
+    (share groups). A lab metric built from ``deliver`` trace events.
+
+    Raises:
+        ValueError: ``group`` does not appear in the trace.
+    """
+    trace = trace_of(trace)
+    check_group(trace, group)
+    per: dict[tuple[str, int, int], list] = {}
+    for ev in trace.events("deliver", group=group):
+        f = ev.fields
+        for off in range(f["first_offset"], f["last_offset"] + 1):
+            per.setdefault((f["topic"], f["partition"], off), []).append(
+                (f["member_id"], f["client_id"], f.get("generation_id", -1), ev.time_ms))
+    keys = sorted(per)
+    cols: dict[str, list] = {c: [] for c in DELIVERY_COLUMNS}
+    for key in keys:
+        hits = per[key]
+        cols["topic"].append(key[0])
+        cols["partition"].append(key[1])
+        cols["offset"].append(key[2])
+        cols["deliveries"].append(len(hits))
+        cols["first_ms"].append(hits[0][3])
+        cols["last_ms"].append(hits[-1][3])
+        cols["members"].append(tuple(h[0] for h in hits))
+        cols["clients"].append(tuple(h[1] for h in hits))
+        cols["generations"].append(tuple(h[2] for h in hits))
+        cols["times_ms"].append(tuple(h[3] for h in hits))
+    return pd.DataFrame({c: pd.Series(v, dtype="int64" if c in ("partition", "offset", "deliveries", "first_ms",
+                                                                  "last_ms") else "object")
+                         for c, v in cols.items()})
+
+
+MEMBERSHIP_COLUMNS = ["member_id", "client_id", "client", "generation_id", "topic", "partition", "from_ms", "to_ms",
+                      "end", "crashed_ms"]
+
+
+def membership_frame(trace: Any, group: str) -> pd.DataFrame:
+    """Who owned which partition when: one row per continuous ownership within one generation.
+
+    A row opens when a member's consumer is assigned the partition (the ``assigned`` event after
+    SyncGroup) and closes (``to_ms``, ``end``) when it is revoked ("revoked"), lost ("lost"), the
+    consumer closes ("closed"), the broker removes the member ("removed: session_timeout", ...), a
+    static member's new instance takes its place ("replaced"), or the next generation re-assigns it
+    ("generation": the row continues in a new row, without a gap). ``to_ms``/``end`` are NA/None when
+    the member still owned it at the end of the trace. A crashed consumer keeps its partitions, as
+    far as the group knows, until the session times out: ``crashed_ms`` (Int64) marks the crash
+    inside such a row. Standalone ``assign()`` consumers are not members and are left out.
+
+    Columns: member_id, client_id, client (the instance name), topic, end (str); generation_id,
+    partition, from_ms (int64); to_ms, crashed_ms (Int64). ``frame.attrs``: ``group``, ``end_ms``
+    (last event time), ``generations`` (list of (time_ms, generation_id)), ``rebalances`` (times
+    the group entered PreparingRebalance, with the reason) and ``crashes`` (list of (time_ms, client_id)).
+
+    Kafka: classic group protocol (JoinGroup/SyncGroup generations); ``session.timeout.ms``.
+
+    Raises:
+        ValueError: ``group`` does not appear in the trace.
+    """
+    trace = trace_of(trace)
+    check_group(trace, group)
+    own = _Ownership()
+    attrs: dict[str, Any] = {"group": group, "end_ms": 0, "generations": [], "rebalances": [], "crashes": []}
+    for ev in trace:
+        attrs["end_ms"] = ev.time_ms
+        f = ev.fields
+        if ev.kind == "client_crashed" and f["client"] in own.clients:
+            attrs["crashes"].append((ev.time_ms, f["client_id"]))
+            own.crash(f["client"], ev.time_ms)
+        if f.get("group") != group:
+            continue
+        if ev.kind == "generation":
+            attrs["generations"].append((ev.time_ms, f["generation_id"]))
+        elif ev.kind == "group_state" and f["new"] == "PreparingRebalance":
+            attrs["rebalances"].append((ev.time_ms, ev.reason))
+        elif ev.kind == "assigned" and f.get("member_id"):
+            own.assigned(ev)
+        elif ev.kind in ("revoked", "lost") and f.get("member_id"):
+            own.close(lambda k, o, f=f: k[0] == f["client"] and list(k[1:]) in f["partitions"], ev.time_ms, ev.kind)
+        elif ev.kind == "consumer_closed":
+            own.close(lambda k, o, f=f: k[0] == f["client"], ev.time_ms, "closed")
+        elif ev.kind == "member_removed":
+            own.close(lambda k, o, f=f: o["member_id"] == f["member_id"], ev.time_ms, f"removed: {f['cause']}")
+        elif ev.kind == "member_replaced":
+            own.close(lambda k, o, f=f: o["member_id"] == f["old_member_id"], ev.time_ms, "replaced")
+    own.close(lambda k, o: True, None, None)
+    rows = sorted(own.rows, key=lambda r: (r["topic"], r["partition"], r["from_ms"], r["client"]))
+    df = pd.DataFrame({c: pd.Series([r[c] for r in rows],
+                                    dtype={"generation_id": "int64", "partition": "int64", "from_ms": "int64",
+                                           "to_ms": "Int64", "crashed_ms": "Int64"}.get(c, "object"))
+                       for c in MEMBERSHIP_COLUMNS})
+    df.attrs.update(attrs)
+    return df
+
+
+class _Ownership:
+    """Open ownership rows keyed by (client, topic, partition)."""
+
+    def __init__(self) -> None:
+        self.open: dict[tuple[str, str, int], dict] = {}
+        self.rows: list[dict] = []
+        self.clients: set[str] = set()
+
+    def assigned(self, ev) -> None:
+        f = ev.fields
+        client, gen = f["client"], f.get("generation_id", -1)
+        self.clients.add(client)
+        full = {tuple(tp) for tp in (f.get("assignment") if f.get("assignment") is not None else f["partitions"])}
+        self.close(lambda k, o: k[0] == client and (k[1:] not in full or o["generation_id"] != gen),
+                   ev.time_ms, "generation")
+        for t, p in sorted(full):
+            if (client, t, p) not in self.open:
+                self.open[(client, t, p)] = {"member_id": f["member_id"], "client_id": f["client_id"],
+                                             "client": client, "generation_id": gen, "topic": t, "partition": p,
+                                             "from_ms": ev.time_ms, "crashed_ms": None}
+
+    def crash(self, client: str, time_ms: int) -> None:
+        for key, o in self.open.items():
+            if key[0] == client:
+                o["crashed_ms"] = time_ms
+
+    def close(self, which, time_ms: int | None, end: str | None) -> None:
+        for key in [k for k, o in self.open.items() if which(k, o)]:
+            o = self.open.pop(key)
+            self.rows.append({**o, "to_ms": time_ms, "end": end})
