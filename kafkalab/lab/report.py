@@ -1,0 +1,288 @@
+"""Offline HTML reports of the notebooks: ``python -m kafkalab report [NOTEBOOK ...] --out DIR``.
+
+Each notebook is executed headless (nbclient, the ``python3`` kernel, working directory = the
+notebook's folder) and exported with nbconvert's ``lab`` template into ONE self-contained HTML file:
+figures are PNG ``data:`` URIs, CSS is inlined, and nothing is loaded from the network. The stock
+template's network loads are left out: require.js and the widget renderer (no widget views are kept,
+see below), MathJax (the notebooks use no TeX math; ``uses_math`` checks that) and mermaid.
+
+Interactive panels are **replaced by their static snapshot**: a widget view needs the JavaScript
+widget runtime and the live kernel, so each widget view output becomes a one-line note, and what the
+notebook shows with ``panel.snapshot()`` (a normal PNG output) stays. ``index.html`` links the reports.
+
+Bad input (unknown notebook, an output folder that cannot be written) raises ``ReportError``, which
+the command line turns into a message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = ('<p class="kafkalab-widget-note"><em>Interactive panel: it runs in JupyterLab. '
+               'This report shows its snapshot (the figure drawn by <code>panel.snapshot()</code>) instead.</em></p>')
+CELL_TIMEOUT_S = 300
+DEFAULT_NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+
+# The lab template without its network loads: no require.js (only widgets need it), no widget
+# renderer, no MathJax, no mermaid.
+TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+TEMPLATE_NAME = "kafkalab_report.html.j2"
+
+
+class ReportError(Exception):
+    """Bad input to the report command: an unknown notebook or an output folder that cannot be written."""
+
+
+@dataclass
+class Report:
+    """One notebook's report: where it was written, its size, and how the run went."""
+
+    notebook: Path
+    html_path: Path | None
+    title: str
+    seconds: float
+    size_bytes: int = 0
+    error: str = ""
+
+
+# -- input -------------------------------------------------------------------------------------
+def find_notebooks(names: Iterable[str], notebook_dir: Path = DEFAULT_NOTEBOOK_DIR) -> list[Path]:
+    """The notebooks named (a path, or a name in ``notebook_dir`` with or without ``.ipynb``); all when none."""
+    names = list(names)
+    available = sorted(notebook_dir.glob("*.ipynb")) if notebook_dir.is_dir() else []
+    if not names:
+        if not available:
+            raise ReportError(f"no notebooks found in {notebook_dir}")
+        return available
+    found = []
+    for name in names:
+        candidates = [Path(name), notebook_dir / name, notebook_dir / f"{name}.ipynb"]
+        match = next((c for c in candidates if c.is_file() and c.suffix == ".ipynb"), None)
+        if match is None:
+            choices = ", ".join(p.stem for p in available) or "none"
+            raise ReportError(f"unknown notebook {name!r}: not a .ipynb file, nor a notebook in {notebook_dir} "
+                              f"(available: {choices})")
+        found.append(match.resolve())
+    return found
+
+
+def prepare_out_dir(out: Path) -> Path:
+    """Create ``out`` if needed and check that a file can be written there."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".kafkalab-write-check"
+        probe.write_text("ok", encoding="utf-8")
+        probe.unlink()
+    except OSError as exc:
+        raise ReportError(f"cannot write to the output folder {str(out)!r}: {exc.strerror or exc}") from None
+    return out
+
+
+# -- one notebook --------------------------------------------------------------------------------
+def execute(path: Path, timeout_s: int = CELL_TIMEOUT_S) -> nbformat.NotebookNode:
+    """Run every cell of ``path`` (read into memory; the file is not written back)."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, kernel_name="python3", timeout=timeout_s, allow_errors=False,
+                            store_widget_state=False, resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+    return nb
+
+
+def to_static(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Replace widget views by a note, drop saved widget state and remote images in markdown."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _drop_remote_images(cell.source)
+            continue
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for out in cell.get("outputs", []):
+            if WIDGET_VIEW in out.get("data", {}):
+                out = nbformat.v4.new_output("display_data", data={"text/html": WIDGET_NOTE})
+            outputs.append(out)
+        cell.outputs = outputs
+    return nb
+
+
+_REMOTE_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\((https?://[^)\s]+)[^)]*\)")
+_REMOTE_HTML_IMAGE = re.compile(r"<img\b[^>]*\bsrc\s*=\s*[\"']https?://[^>]*>", re.IGNORECASE)
+
+
+def _drop_remote_images(source: str) -> str:
+    source = _REMOTE_MD_IMAGE.sub(lambda m: f"*[image not included offline: {m.group(1) or m.group(2)}]*", source)
+    return _REMOTE_HTML_IMAGE.sub("*[image not included offline]*", source)
+
+
+def render_html(nb: nbformat.NotebookNode, name: str, source_dir: Path, *, no_input: bool = False) -> str:
+    """The notebook as one offline HTML page (nbconvert ``lab`` template without network loads)."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab", template_file=TEMPLATE_NAME, embed_images=True,
+                            extra_loaders=[DictLoader({TEMPLATE_NAME: TEMPLATE})])
+    if no_input:
+        exporter.exclude_input = True
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": name, "path": str(source_dir)}})
+    remote = network_references(body)
+    if remote:  # a new nbconvert template or an output type nobody has checked: fail loudly, not silently online
+        raise RuntimeError(f"{name}: the report would load from the network: {remote[:5]}")
+    return body
+
+
+def title_of(nb: nbformat.NotebookNode, fallback: str) -> str:
+    """The first markdown heading of the notebook, without its ``#`` marks."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return fallback
+
+
+_MATH = re.compile(r"\$\$.+?\$\$|(?<![\\$\w])\$(?=\S)[^$\n]+?(?<=\S)\$(?![\w$])|\\\(.+?\\\)|\\\[.+?\\\]", re.DOTALL)
+_CODE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`", re.DOTALL)
+
+
+def uses_math(nb: nbformat.NotebookNode) -> list[str]:
+    """TeX math found in markdown cells (outside code): the offline report does not load MathJax for it."""
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            found += _MATH.findall(_CODE.sub("", cell.source))
+    return found
+
+
+# -- offline check -------------------------------------------------------------------------------
+_CSS_URL = re.compile(r"""url\(\s*['"]?\s*(https?:)?//|@import\s+['"]?(https?:)?//""", re.IGNORECASE)
+_FETCHING = {"script": ("src",), "img": ("src", "srcset"), "iframe": ("src",), "source": ("src", "srcset"),
+             "video": ("src", "poster"), "audio": ("src",), "embed": ("src",), "object": ("data",),
+             "input": ("src",), "track": ("src",)}
+
+
+class _NetworkFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        for attr in _FETCHING.get(tag, ()):
+            if _is_remote(values.get(attr)):
+                self.found.append(f"<{tag} {attr}={values[attr]}>")
+        rel = (values.get("rel") or "").lower()
+        if tag == "link" and _is_remote(values.get("href")) and rel not in ("", "noopener", "noreferrer"):
+            self.found.append(f"<link rel={rel} href={values['href']}>")
+        if values.get("style") and _CSS_URL.search(values["style"]):
+            self.found.append(f"<{tag} style=...url()>")
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style and _CSS_URL.search(data):
+            self.found.append(f"<style>: {_CSS_URL.search(data).group(0)}")
+
+
+def _is_remote(value: str | None) -> bool:
+    return bool(value) and bool(re.match(r"\s*(https?:)?//", value, re.IGNORECASE))
+
+
+def network_references(page: str) -> list[str]:
+    """Everything in ``page`` a browser would fetch from the network (scripts, styles, fonts, images...)."""
+    finder = _NetworkFinder()
+    finder.feed(page)
+    finder.close()
+    return finder.found
+
+
+# -- the whole run -------------------------------------------------------------------------------
+def build_reports(notebooks: list[Path], out: Path, *, no_input: bool = False,
+                  progress: Callable[[str], None] = print) -> list[Report]:
+    """Execute and export each notebook into ``out``, then write ``out/index.html``; never raises for one
+    notebook's failure (it is recorded in ``Report.error`` and listed in the index)."""
+    prepare_out_dir(out)
+    reports = []
+    for i, path in enumerate(notebooks, 1):
+        tag = f"[{i}/{len(notebooks)}] {path.stem}"
+        progress(f"{tag}: executing ...")
+        start = time.perf_counter()
+        try:
+            nb = execute(path)
+            body = render_html(to_static(nb), path.stem, path.parent, no_input=no_input)
+        except Exception as exc:  # one failing notebook must not stop the others
+            seconds = time.perf_counter() - start
+            error = _describe(exc)
+            progress(f"{tag}: FAILED after {seconds:.1f} s: {error}")
+            reports.append(Report(path, None, path.stem, seconds, error=error))
+            continue
+        target = out / f"{path.stem}.html"
+        target.write_text(body, encoding="utf-8")
+        seconds = time.perf_counter() - start
+        report = Report(path, target, title_of(nb, path.stem), seconds, size_bytes=target.stat().st_size)
+        progress(f"{tag}: {len(nb.cells)} cells in {seconds:.1f} s -> {target} ({_kb(report.size_bytes)})")
+        reports.append(report)
+    index = write_index(out, reports, no_input=no_input)
+    progress(f"index: {index}")
+    return reports
+
+
+def _describe(exc: Exception) -> str:
+    ename, evalue = getattr(exc, "ename", ""), getattr(exc, "evalue", "")
+    if ename:  # nbclient.exceptions.CellExecutionError
+        return f"a cell raised {ename}: {evalue}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _kb(size: int) -> str:
+    return f"{size / 1024:.0f} kB"
+
+
+def write_index(out: Path, reports: list[Report], *, no_input: bool = False) -> Path:
+    """``out/index.html``: one link per report (title, size), failures listed with their error."""
+    rows = []
+    for r in reports:
+        if r.html_path is not None:
+            rows.append(f'<li><a href="{html.escape(r.html_path.name)}">{html.escape(r.title)}</a> '
+                        f'<small>({html.escape(r.notebook.name)}, {_kb(r.size_bytes)})</small></li>')
+        else:
+            rows.append(f"<li>{html.escape(r.notebook.name)}: <strong>not built</strong> "
+                        f"<small>{html.escape(r.error)}</small></li>")
+    kind = "reader's version, without code" if no_input else "with code"
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>kafkalab reports</title>
+<style>body {{ font-family: sans-serif; max-width: 50em; margin: 2em auto; line-height: 1.5; }}</style>
+</head><body>
+<h1>kafkalab reports</h1>
+<p>Each notebook executed from top to bottom ({kind}). The reports open offline; interactive panels
+appear as their static snapshot.</p>
+<ol>
+{chr(10).join(rows)}
+</ol>
+</body></html>
+"""
+    index = out / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index
+
