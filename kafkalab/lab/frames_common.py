@@ -115,7 +115,7 @@ class OffsetTracker:
             tp = (f["topic"], f["partition"])
             self.log_start[tp] = f["new"]
             return tp
-        if kind == "topic_created":
+        if kind == "topic_deleted":
             for tp in [tp for tp in self.leo if tp[0] == f["topic"]]:
                 self.leo.pop(tp)
                 self.log_start.pop(tp, None)

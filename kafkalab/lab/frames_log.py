@@ -52,10 +52,11 @@ def retention_frame(trace: Any, topic: str) -> pd.DataFrame:
     leo: dict[int, int] = {}
     for ev in trace:
         f = ev.fields
-        if ev.kind == "topic_created" and f["topic"] == topic:
+        if ev.kind == "topic_deleted" and f["topic"] == topic:
             segments.clear()
             rows.clear()
             leo.clear()
+        if ev.kind == "topic_created" and f["topic"] == topic:
             for p in range(f["partitions"]):
                 rows.append({"kind": "log_start_offset", "partition": p, "time_ms": ev.time_ms, "offset": 0,
                              "reason": "topic created"})
@@ -144,7 +145,7 @@ def log_frame(source: Any, topic: str, partition: int, *, at_ms: int | None = No
         if at_ms is not None and ev.time_ms > at_ms:
             break
         f = ev.fields
-        if ev.kind == "topic_created" and f["topic"] == topic:
+        if ev.kind == "topic_deleted" and f["topic"] == topic:
             cells.clear()
             committed.clear()
         if offsets.update(ev) == tp:

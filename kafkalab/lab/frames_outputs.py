@@ -77,7 +77,7 @@ def _output_rows(trace, outputs: set[str], links: dict, cluster: Any, header: st
     cells: dict[tuple[str, int], dict[int, list]] = {}
     for ev in trace:
         f = ev.fields
-        if ev.kind == "topic_created" and f["topic"] in outputs:
+        if ev.kind == "topic_deleted" and f["topic"] in outputs:
             for tp in [tp for tp in cells if tp[0] == f["topic"]]:
                 del cells[tp]
         if ev.kind in ("append", "control_record") and f["topic"] in outputs:

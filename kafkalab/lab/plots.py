@@ -1,0 +1,149 @@
+"""matplotlib plots of the lab frames: lag, redeliveries, duplicates, and (``plots_log``, ``plots_groups``)
+retention timelines, partition logs and membership Gantt charts.
+
+Each ``plot_*(frame, *, ax=None) -> Axes`` draws on ``ax`` (or on a new ``matplotlib.figure.Figure``,
+never pyplot, so nothing leaks), never calls ``show()``, titles and labels the axes, uses the
+Okabe-Ito palette (``palette``) and stores a one-sentence alt text on ``ax.kafkalab_summary``
+(read it with ``summary(ax)``). Lab layer; the engine never imports it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from . import palette
+
+
+def summary(ax: Any) -> str:
+    """The one-sentence text summary (alt text) a kafkalab plot stored on ``ax``.
+
+    Raises:
+        ValueError: ``ax`` was not drawn by a kafkalab plot.
+    """
+    text = getattr(ax, "kafkalab_summary", None)
+    if not isinstance(text, str):
+        raise ValueError("summary(ax): this Axes was not drawn by a kafkalab plot_* function")
+    return text
+
+
+def new_axes(ax: Axes | None, size: tuple[float, float] = (7.5, 3.4)) -> Axes:
+    """``ax``, or the Axes of a new ``Figure`` (not registered with pyplot: garbage-collected)."""
+    if ax is None:
+        return Figure(figsize=size).add_subplot()
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+    return ax
+
+
+def check_frame(frame: Any, columns: list[str], plot: str) -> pd.DataFrame:
+    """``frame`` if it is a DataFrame with ``columns``; else a TypeError/ValueError naming the plot."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{plot}(frame): frame must be a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{plot}(frame): frame lacks columns {missing}; pass the matching *_frame() output")
+    return frame
+
+
+def finish(ax: Axes, title: str, xlabel: str, ylabel: str, text: str) -> Axes:
+    """Title, axis labels and the alt-text summary."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.kafkalab_summary = text  # type: ignore[attr-defined]
+    return ax
+
+
+def plot_lag(frame: pd.DataFrame, *, ax: Axes | None = None, column: str = "lag") -> Axes:
+    """Lag of each partition over time (a step line per partition), from ``lag_frame``.
+
+    ``column``: "lag" (end offset at the group's isolation level minus the committed offset) or
+    "tool_lag" (high watermark minus committed offset, as ``kafka-consumer-groups`` prints it).
+    Partitions without a committed offset leave a gap.
+
+    Kafka: ``kafka-consumer-groups.sh --describe`` LAG.
+    """
+    check_frame(frame, ["time_ms", "topic", "partition", column], "plot_lag")
+    ax = new_axes(ax)
+    parts = []
+    for i, ((t, p), g) in enumerate(frame.groupby(["topic", "partition"], sort=True)):
+        y = g[column].astype("float64")
+        ax.step(g["time_ms"].to_numpy(), y.to_numpy(), where="post", color=palette.color(i), label=f"{t}-{p}")
+        last = g[column].iloc[-1]
+        parts.append(f"{t}-{p} {'-' if pd.isna(last) else int(last)}")
+    if parts:
+        ax.legend(loc="upper left", fontsize="small")
+    group = frame.attrs.get("group", "the group")
+    peak = frame[column].max() if len(frame) else None
+    text = (f"Lag of group {group} per partition over time; at the end: {', '.join(parts) or 'no partitions'}"
+            f"{'' if peak is None or pd.isna(peak) else f'; the largest lag was {int(peak)}'}.")
+    return finish(ax, f"Consumer lag of group {group}", "virtual time (ms)", "lag (records)", text)
+
+
+def plot_redeliveries(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """One bar per delivered offset, its height the number of deliveries, from ``deliveries_frame``.
+
+    Offsets delivered once are blue, redelivered ones vermillion; partitions follow each other on
+    the x axis (ticks at each partition's first offset).
+    """
+    check_frame(frame, ["topic", "partition", "offset", "deliveries"], "plot_redeliveries")
+    ax = new_axes(ax)
+    counts = frame["deliveries"].to_numpy()
+    colors = [palette.BAD if c > 1 else palette.OK for c in counts]
+    ax.bar(range(len(frame)), counts, width=0.9, color=colors)
+    ticks, labels = [], []
+    for (t, p), g in frame.groupby(["topic", "partition"], sort=False):
+        ticks.append(frame.index.get_loc(g.index[0]))
+        labels.append(f"{t}-{p}@{int(g['offset'].iloc[0])}")
+    ax.set_xticks(ticks, labels, fontsize="small")
+    again = int((frame["deliveries"] > 1).sum())
+    most = int(frame["deliveries"].max()) if len(frame) else 0
+    text = (f"{again} of {len(frame)} delivered offsets were delivered more than once"
+            f"{f' (at most {most} times)' if again else ''}.")
+    return finish(ax, "Deliveries per offset (2 or more = redelivered)", "partition @ offset",
+                  "deliveries", text)
+
+
+def plot_duplicates(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Per input offset: side effects, output records written, and outputs a read_committed reader sees.
+
+    From ``outputs_frame``. Three bars per input: side effects outside Kafka (orange), every output
+    record in the log (grey) and the visible ones (blue; vermillion where more than one).
+    """
+    check_frame(frame, ["kind", "input_topic", "input_partition", "input_offset", "visible"], "plot_duplicates")
+    ax = new_axes(ax)
+    linked = frame[frame["input_topic"].notna()]
+    keys = sorted({(r.input_topic, int(r.input_partition), int(r.input_offset)) for r in linked.itertuples()})
+    effects, written, visible = [], [], []
+    for key in keys:
+        rows = linked[(linked["input_topic"] == key[0]) & (linked["input_partition"] == key[1])
+                      & (linked["input_offset"] == key[2])]
+        outs = rows[rows["kind"] == "output"]
+        effects.append(int((rows["kind"] == "side_effect").sum()))
+        written.append(len(outs))
+        visible.append(int(outs["visible"].sum()))
+    x = range(len(keys))
+    ax.bar([i - 0.27 for i in x], effects, width=0.27, color=palette.WARN, label="side effects")
+    ax.bar(list(x), written, width=0.27, color=palette.MUTED, label="output records (all)")
+    ax.bar([i + 0.27 for i in x], visible, width=0.27, label="visible to read_committed",
+           color=[palette.BAD if v > 1 else palette.OK for v in visible])
+    ax.set_xticks(list(x), [f"{t}-{p}@{o}" for t, p, o in keys], rotation=90, fontsize="x-small")
+    if keys:
+        ax.legend(loc="upper right", fontsize="small")
+    dup_out = sum(v > 1 for v in visible)
+    dup_fx = sum(e > 1 for e in effects)
+    text = (f"Of {len(keys)} inputs, {dup_out} produced more than one visible output record and "
+            f"{dup_fx} had their side effect outside Kafka repeated.")
+    return finish(ax, "Outputs and side effects per input record", "input record (topic-partition@offset)",
+                  "count", text)
+
+
+from .plots_groups import plot_membership  # noqa: E402
+from .plots_log import plot_log, plot_retention_timeline  # noqa: E402
+
+__all__ = ["plot_duplicates", "plot_lag", "plot_log", "plot_membership", "plot_redeliveries",
+           "plot_retention_timeline", "summary"]
