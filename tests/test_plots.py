@@ -1,0 +1,83 @@
+"""lab.plots render headless (Agg) with the expected artists, titles, labels and alt text; no figure leaks."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.patches import Rectangle
+
+from kafkalab.lab import frames as F
+from kafkalab.lab import palette, plots
+from tests.test_frames import crash_before_commit, transactions
+
+
+@pytest.fixture(scope="module")
+def crashed():
+    return crash_before_commit()
+
+
+def _labelled(ax):
+    assert ax.get_title() and ax.get_xlabel()
+    text = plots.summary(ax)
+    assert text.endswith(".") and len(text) > 20
+    return text
+
+
+def test_plots_redeliveries_one_bar_per_offset_two_redelivered(crashed):
+    ax = plots.plot_redeliveries(F.deliveries_frame(crashed, group="g"))
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(bars) == 10
+    red = [p for p in bars if matplotlib.colors.to_hex(p.get_facecolor()).upper() == palette.BAD.upper()]
+    assert len(red) == 2 and {p.get_height() for p in red} == {2}
+    assert _labelled(ax).startswith("2 of 10 delivered offsets")
+
+
+def test_plots_lag_one_line_per_partition(crashed):
+    ax = plots.plot_lag(F.lag_frame(crashed, group="g"))
+    assert [ln.get_label() for ln in ax.get_lines()] == ["orders-0"]
+    assert "orders-0 0" in _labelled(ax)
+
+
+def test_plots_membership_bars_crash_and_hatch(crashed):
+    ax = plots.plot_membership(F.membership_frame(crashed, group="g"))
+    bars = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bars) == 3                       # c1 live, c1 after the crash (hatched), c2
+    assert any(c.get_hatch() == "//" for c in bars)
+    assert "crash c1" in [t.get_text() for t in ax.texts]
+    assert "1 crashes" in _labelled(ax)
+
+
+def test_plots_log_cells_markers_and_pointers():
+    ax = plots.plot_log(F.log_frame(transactions(), topic="pay", partition=0))
+    cells = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(cells) == 6
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("A") == 1 and texts.count("C") == 1
+    for label in ("log start", "LSO", "HW", "LEO", "committed (readers)"):
+        assert label in texts
+    assert "LSO 5, HW 6, LEO 6" in _labelled(ax)
+
+
+def test_plots_retention_and_duplicates_draw():
+    ret = F.retention_frame(crash_before_commit(), topic="orders")
+    ax = plots.plot_retention_timeline(ret)
+    assert "orders-0: 1 segments, 0 deleted" in _labelled(ax)
+
+
+def test_plots_make_no_pyplot_figures(crashed):
+    before = plt.get_fignums()
+    plots.plot_lag(F.lag_frame(crashed, group="g"))
+    plots.plot_membership(F.membership_frame(crashed, group="g"))
+    assert plt.get_fignums() == before
+
+
+def test_plots_bad_input():
+    with pytest.raises(TypeError, match="DataFrame"):
+        plots.plot_lag([1, 2])
+    with pytest.raises(ValueError, match="lacks columns"):
+        plots.plot_log(F.deliveries_frame(crash_before_commit(), group="g"))
+    with pytest.raises(ValueError, match="not drawn by a kafkalab plot"):
+        plots.summary(matplotlib.figure.Figure().add_subplot())
