@@ -213,3 +213,20 @@ def test_frames_bad_input_names_it():
         F.events_frame([1, 2])
     with pytest.raises(ValueError, match="output"):
         F.outputs_frame(cl)
+
+
+def test_frames_library_crash_before_commit_redelivers_only_the_crashed_members_uncommitted_offsets():
+    library = pytest.importorskip("kafkalab.sim.library")
+    sc = library.run("crash-before-commit")
+    crash = sc.trace.events("app_crash")[0].fields
+    topic, part, in_flight = crash["in_flight"]
+    commits = [o for ev in sc.trace.events("offset_commit", group="billing", client_id=crash["app"])
+               if not ev.fields["error"] for t, p, o in ev.fields["offsets"] if (t, p) == (topic, part)]
+    d = F.deliveries_frame(sc, group="billing")
+    again = d[d["deliveries"] == 2]
+    assert set(d["deliveries"]) == {1, 2}
+    assert list(again["offset"]) == list(range(max(commits), in_flight + 1))
+    assert set(again["partition"]) == {part}
+    assert all(c[0] == crash["app"] for c in again["clients"])
+    lag = F.lag_frame(sc, group="billing")
+    assert list(lag[lag["cause"] == "end"]["lag"]) == [0, 0, 0]
