@@ -28,10 +28,11 @@ def _labelled(ax):
 
 def test_plots_redeliveries_one_bar_per_offset_two_redelivered(crashed):
     ax = plots.plot_redeliveries(F.deliveries_frame(crashed, group="g"))
-    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
-    assert len(bars) == 10
-    red = [p for p in bars if matplotlib.colors.to_hex(p.get_facecolor()).upper() == palette.BAD.upper()]
-    assert len(red) == 2 and {p.get_height() for p in red} == {2}
+    once, again = ax.collections
+    assert (once.get_label(), again.get_label()) == ("delivered once", "redelivered")
+    assert len(once.get_paths()) == 8 and len(again.get_paths()) == 2
+    assert matplotlib.colors.to_hex(again.get_facecolor()[0]).upper() == palette.BAD.upper()
+    assert {p.vertices[:, 1].max() for p in again.get_paths()} == {2}
     assert _labelled(ax).startswith("2 of 10 delivered offsets")
 
 

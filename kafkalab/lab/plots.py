@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
 from . import palette
@@ -87,14 +88,20 @@ def plot_lag(frame: pd.DataFrame, *, ax: Axes | None = None, column: str = "lag"
 def plot_redeliveries(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """One bar per delivered offset, its height the number of deliveries, from ``deliveries_frame``.
 
-    Offsets delivered once are blue, redelivered ones vermillion; partitions follow each other on
-    the x axis (ticks at each partition's first offset).
+    Offsets delivered once are blue, redelivered ones vermillion (two ``PolyCollection``s, one bar
+    polygon per offset: fast for thousands of offsets); partitions follow each other on the x axis
+    (ticks at each partition's first offset).
     """
     check_frame(frame, ["topic", "partition", "offset", "deliveries"], "plot_redeliveries")
     ax = new_axes(ax)
     counts = frame["deliveries"].to_numpy()
-    colors = [palette.BAD if c > 1 else palette.OK for c in counts]
-    ax.bar(range(len(frame)), counts, width=0.9, color=colors)
+    for label, color, pick in (("delivered once", palette.OK, counts == 1),
+                               ("redelivered", palette.BAD, counts > 1)):
+        verts = [[(x - 0.45, 0), (x - 0.45, h), (x + 0.45, h), (x + 0.45, 0)]
+                 for x, h in zip(range(len(counts)), counts) if pick[x]]
+        ax.add_collection(PolyCollection(verts, facecolors=color, edgecolors="none", label=label))
+    ax.set_xlim(-1, max(len(counts), 1))
+    ax.set_ylim(0, max(int(counts.max()) if len(counts) else 1, 1) + 0.5)
     ticks, labels = [], []
     for (t, p), g in frame.groupby(["topic", "partition"], sort=False):
         ticks.append(frame.index.get_loc(g.index[0]))
