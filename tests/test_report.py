@@ -1,0 +1,158 @@
+"""``python -m kafkalab report`` and a learner's own export (``jupyter nbconvert --to html``).
+
+The reports are checked by parsing their HTML: nothing fetched from http(s), every figure an embedded
+PNG, widget views replaced by a note. A small notebook made here (a matplotlib figure, an ipywidgets
+view, a remote image in markdown) exercises every case; the real notebooks are checked for TeX math,
+which the offline reports do not render.
+"""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from kafkalab.lab import report
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def make_notebook(path: Path) -> Path:
+    """Two figures, a widget view, a remote image and a heading."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Figures and a panel\n\n![logo](https://example.org/logo.png)"),
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\n"
+                                  "ax.plot([0, 1, 2], [2, 0, 1])\nplt.show()"),
+        nbformat.v4.new_code_cell("import ipywidgets\nipywidgets.Button(description='crash c1')"),
+        nbformat.v4.new_code_cell("fig, ax = plt.subplots()\nax.bar([0, 1], [3, 4])\nplt.show()\nprint('done')"),
+    ]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
+    tmp = tmp_path_factory.mktemp("report")
+    src = make_notebook(tmp / "figures.ipynb")
+    out = tmp / "out"
+    run = subprocess.run([sys.executable, "-m", "kafkalab", "report", str(src), "--out", str(out)],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    return out, run
+
+
+def png_images(page: str) -> list[bytes]:
+    """The decoded PNG payloads of the page's ``<img src="data:image/png;base64,...">`` elements."""
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Finder(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            src = dict(attrs).get("src") or ""
+            if tag == "img" and src.startswith("data:image/png;base64,"):
+                found.append(base64.b64decode(src.split(",", 1)[1]))
+
+    Finder().feed(page)
+    return found
+
+
+def test_report_command_writes_offline_report_and_index(built: tuple) -> None:
+    out, run = built
+    assert run.returncode == 0, run.stderr
+    assert "[1/1] figures: executing" in run.stdout and "index:" in run.stdout
+    page = (out / "figures.html").read_text(encoding="utf-8")
+    assert report.network_references(page) == []
+    images = png_images(page)
+    assert len(images) == 2 and all(img.startswith(PNG_MAGIC) for img in images)
+    assert "kafkalab-widget-note" in page and "application/vnd.jupyter.widget-view+json" not in page
+    assert "image not included offline" in page and "done" in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="figures.html"' in index and "Figures and a panel" in index
+    assert report.network_references(index) == []
+
+
+def test_no_input_leaves_out_code_but_keeps_figures(tmp_path: Path) -> None:
+    src = make_notebook(tmp_path / "figures.ipynb")
+    reports = report.build_reports([src], tmp_path / "out", no_input=True, progress=lambda _line: None)
+    page = reports[0].html_path.read_text(encoding="utf-8")
+    assert "subplots" not in page and len(png_images(page)) == 2
+    with_code = report.render_html(report.to_static(report.execute(src)), "figures", tmp_path)
+    assert "subplots" in with_code
+
+
+def test_network_references_finds_every_kind_of_remote_load() -> None:
+    page = """<script src="https://cdn.example/x.js"></script><link rel="stylesheet" href="//cdn.example/a.css">
+    <img src="http://example.org/a.png"><style>@font-face { src: url('https://f.example/f.woff2') }</style>
+    <div style="background: url(https://example.org/b.png)"></div><a href="https://example.org">a link</a>"""
+    found = report.network_references(page)
+    assert len(found) == 5, found
+    assert report.network_references('<img src="data:image/png;base64,AAAA"><script>var a=1;</script>') == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["no-such-notebook"], "unknown notebook 'no-such-notebook'"),
+    (["--out-is-a-file"], "cannot write to the output folder"),
+])
+def test_bad_input_exits_2_with_a_message(tmp_path: Path, args: list, message: str) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    out = blocker / "sub" if args == ["--out-is-a-file"] else tmp_path / "out"
+    names = [] if args == ["--out-is-a-file"] else args
+    run = subprocess.run([sys.executable, "-m", "kafkalab", "report", *names, "--out", str(out)],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert run.returncode == 2
+    assert message in run.stderr and "Traceback" not in run.stderr
+
+
+def test_failing_notebook_is_reported_and_others_still_built(tmp_path: Path) -> None:
+    good = make_notebook(tmp_path / "good.ipynb")
+    bad_nb = nbformat.v4.new_notebook()
+    bad_nb.cells = [nbformat.v4.new_code_cell("raise ValueError('boom')")]
+    bad = tmp_path / "bad.ipynb"
+    nbformat.write(bad_nb, bad)
+    lines: list[str] = []
+    reports = report.build_reports([bad, good], tmp_path / "out", progress=lines.append)
+    assert "ValueError: boom" in reports[0].error and reports[0].html_path is None
+    assert reports[1].html_path.is_file()
+    assert any("FAILED" in line for line in lines)
+    assert "not built" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+
+
+def test_find_notebooks_defaults_to_every_notebook() -> None:
+    assert report.find_notebooks([]) == NOTEBOOKS
+    assert report.find_notebooks(["00-start-here"]) == [ROOT / "notebooks" / "00-start-here.ipynb"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_use_no_tex_math(path: Path) -> None:
+    """The reports load no MathJax (it would come from the network); math would stay raw text."""
+    assert report.uses_math(nbformat.read(path, as_version=4)) == [], (
+        f"{path.name} uses TeX math, which the offline report does not render: write it in plain text")
+
+
+def test_uses_math_finds_tex_but_not_code_or_prices() -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("lag $L = h - c$ and $$x^2$$; costs $5 and $6; `echo $HOME$`")]
+    assert report.uses_math(nb) == ["$$x^2$$", "$L = h - c$"] or sorted(report.uses_math(nb)) == sorted(
+        ["$$x^2$$", "$L = h - c$"])
+
+
+def test_learner_export_with_nbconvert_keeps_final_figures(tmp_path: Path) -> None:
+    """A learner's File > Save and Export Notebook As > HTML after running all cells is nbconvert's HTML
+    exporter on the saved (executed) notebook: its figures are <img> data URIs in the file."""
+    src = make_notebook(tmp_path / "mine.ipynb")
+    executed = report.execute(src)
+    nbformat.write(executed, src)
+    run = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", str(src)],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    images = png_images((tmp_path / "mine.html").read_text(encoding="utf-8"))
+    assert len(images) == 2 and all(img.startswith(PNG_MAGIC) for img in images)
