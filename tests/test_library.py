@@ -50,3 +50,54 @@ def test_library_every_scenario_has_a_lesson_runs_and_replays(name):
     sc = library.run(name)
     assert sc.now_ms == sc.end_ms and len(sc.trace) > 10
     assert not [o for o in sc.outcomes if o["error"] in ("TypeError", "AttributeError", "KeyError")]
+
+
+def test_library_delivery_semantics_at_most_once_loses_one_at_least_once_repeats_one():
+    sc = library.run("delivery-semantics")
+    for app, lost, repeated in (("amo", 1, 0), ("alo", 0, 1)):
+        crash = sc.trace.last("app_crash", app=app)
+        seen = Counter(e["offset"] for e in sc.trace.events("app_processed", app=app))
+        assert len(set(range(60)) - set(seen)) == lost
+        assert sum(1 for n in seen.values() if n == 2) == repeated
+        offset = crash["record"][2]
+        assert seen[offset] == (0 if app == "amo" else 2)
+
+
+def test_library_read_committed_skips_the_aborted_transaction():
+    sc = library.run("transactions-read-committed")
+    abort = sc.trace.last("control_record", control="ABORT")
+    aborted = set(range(abort["first_offset"], abort["offset"]))
+    rc = {e["offset"] for e in sc.trace.events("app_processed", app="rc")}
+    ru = {e["offset"] for e in sc.trace.events("app_processed", app="ru")}
+    assert aborted and not (rc & aborted) and aborted <= ru
+
+
+def test_library_exactly_once_pipeline_no_duplicate_output_but_side_effect_twice():
+    sc = library.run("exactly-once-pipeline")
+    for app in ("alo", "eos"):
+        effects = Counter(tuple(s["input"]) for s in sc.sink if s["app"] == app)
+        assert sorted(effects.values())[-1] == 2 and len(effects) == 40
+    from kafkalab import Consumer, TopicPartition
+    counts = {}
+    for topic in ("receipts-alo", "receipts-eos"):
+        r = Consumer(sc.client_config(**{"group.id": f"check-{topic}", "isolation.level": "read_committed"}))
+        r.assign([TopicPartition(topic, 0, 0)])
+        got = [m.value() for m in (r.poll(0.05) for _ in range(120)) if m is not None and m.error() is None]
+        counts[topic] = Counter(got)
+    assert max(counts["receipts-alo"].values()) == 2
+    assert max(counts["receipts-eos"].values()) == 1 and len(counts["receipts-eos"]) == 40
+
+
+def test_library_slow_consumer_becomes_a_zombie_whose_commit_fails():
+    sc = library.run("slow-consumer-zombie")
+    assert sc.trace.events("max_poll_exceeded")
+    errors = {o["error"] for o in sc.outcomes if o["app"] == "slow"}
+    assert errors & {"UNKNOWN_MEMBER_ID", "ILLEGAL_GENERATION"}
+
+
+def test_library_every_consumer_reads_everything_in_its_own_group():
+    sc = library.run("every-consumer-reads-everything")
+    for g in ("a", "b", "c"):
+        d = deliveries(sc.trace, f"group-{g}")
+        assert len(d) == 120
+        assert any(v == 2 for v in d.values()) is (g == "c")

@@ -8,7 +8,8 @@ next step on the cluster clock (``clock.call_later``) and uses the public ``kafk
 ``app_outcome`` trace event), never exceptions. Standard library only.
 
 Trace events written here (every field JSON-friendly; partitions as ``[topic, partition]``):
-``app_started`` (app, app_kind, instance), ``app_crash`` (app, point, instance, in_flight),
+``app_started`` (app, app_kind, instance), ``app_crash`` (app, point, instance, in_flight: the record being processed,
+record: the record being handled from poll to the next poll),
 ``app_restart`` (app, instance), ``app_stopped`` (app, instance), ``app_outcome`` (app, error,
 where), ``app_processed`` (app, topic, partition, offset, member_id), ``app_side_effect`` (app,
 input), ``app_produced`` (app, input, topic, partition, offset, transactional).
@@ -189,7 +190,8 @@ class App:
         else:
             self.armed = point
 
-    _processing: Any = None
+    _processing: Any = None     # the record being processed (crash point mid_processing)
+    _handling: Any = None       # the record the app is handling, from poll until its next poll
 
     def _at(self, point: str) -> bool:
         """At a crash point: die if it is armed; True when the process died."""
@@ -199,10 +201,13 @@ class App:
         return False
 
     def _die(self, point: str) -> None:
-        in_flight = None
+        in_flight = record = None
         if self._processing is not None:
             m = self._processing
             in_flight = [m.topic(), m.partition(), m.offset()]
+        if self._handling is not None:
+            m = self._handling
+            record = [m.topic(), m.partition(), m.offset()]
         self.alive = False
         self.armed = None
         if self._timer is not None:
@@ -211,7 +216,9 @@ class App:
         self._processing = None
         for client in self._clients():
             self.cluster.crash(client)
-        self._record("app_crash", f"process died ({point})", point=point, instance=self.instance, in_flight=in_flight)
+        self._handling = None
+        self._record("app_crash", f"process died ({point})", point=point, instance=self.instance, in_flight=in_flight,
+                     record=record)
 
     def stop(self) -> None:
         """Close the clients cleanly and stop stepping."""

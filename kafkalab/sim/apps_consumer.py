@@ -131,6 +131,7 @@ class ConsumerApp(App):
             self.outcome(msg.error(), "poll")
             self._schedule(0, self._step)
             return
+        self._handling = msg
         if self.spec["commit"] == "before_processing" and (
                 not self.commit_now(msg, "commit before processing") or self._at("after_commit")):
             return

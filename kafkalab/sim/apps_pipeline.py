@@ -117,7 +117,7 @@ class PipelineApp(App):
             self.outcome(msg.error(), "poll")
             self._schedule(0, self._step)
             return
-        self._processing = msg
+        self._processing = self._handling = msg
         delay = self.spec["processing_ms"]
         if self.armed == "mid_processing":
             self._timer = self.clock.call_later(delay // 2, self._at, "mid_processing")

@@ -96,3 +96,142 @@ def crash_before_commit(seed: int = 7, records: int = 300, crash_ms: int = 8_000
                     config=conf)
     sc.at(crash_ms, "crash", app="c3", point="mid_processing")
     return sc
+
+
+# -- Q2 -------------------------------------------------------------------------------------------------
+@_scenario("every-consumer-reads-everything")
+def every_consumer_reads_everything(seed: int = 7, records: int = 120, end_ms: int = 40_000) -> Scenario:
+    """When every consumer must read every record, each is its own group: a crash and restart in one group redelivers
+    only in that group; the others are untouched.
+
+    Setup: ``orders`` (2 partitions), 120 records at 20/s; consumers a, b, c in groups group-a,
+    group-b, group-c, each committing every 10 records. At 3 s c crashes mid-processing and
+    restarts at 4 s as a new member of group-c; group-c rebalances once the dead member's
+    ``session.timeout.ms`` (10 s here; Kafka's default is 45 s) expires, and the new member resumes
+    from group-c's committed offsets.
+
+    Trace facts: ``deliver`` events per group cover every offset of both partitions (each group
+    receives everything); only group-c has offsets with ``deliveries == 2``; ``offset_commit``
+    events carry each group's own offsets.
+    """
+    sc = Scenario(seed=seed, name="every-consumer-reads-everything", topics={"orders": {"partitions": 2}},
+                  broker_config=FAST_BROKER, end_ms=end_ms)
+    sc.add_producer("producer", topic="orders", rate_per_s=20, keys="user-{i%12}", count=records)
+    for n in ("a", "b", "c"):
+        sc.add_consumer(n, group=f"group-{n}", topics=["orders"], processing_ms=20, commit="every_n", commit_every=10,
+                        config={"session.timeout.ms": 10_000})
+    sc.at(3_000, "crash", app="c", point="mid_processing")
+    sc.at(4_000, "restart", app="c")
+    return sc
+
+
+# -- Q1 (zombies) ---------------------------------------------------------------------------------------
+@_scenario("slow-consumer-zombie")
+def slow_consumer_zombie(seed: int = 7, end_ms: int = 40_000, max_poll_interval_ms: int = 10_000) -> Scenario:
+    """A consumer that processes one record for longer than max.poll.interval.ms leaves the group; its late commit is
+    rejected and the record is processed again by the other member.
+
+    Setup: ``orders`` (2 partitions), 40 records at 10/s; ``slow`` takes 15 s per record, ``fast``
+    20 ms; both commit after each record; ``max.poll.interval.ms`` is 10 s here (Kafka's default is
+    300 s) and ``session.timeout.ms`` 10 s (default 45 s): heartbeats keep flowing, so only the poll
+    interval catches the stuck member.
+
+    Trace facts: ``max_poll_exceeded`` for slow's client; a ``generation`` with fast alone; an
+    ``app_outcome`` for slow (its commit fails: UNKNOWN_MEMBER_ID or ILLEGAL_GENERATION, or
+    ``_MAX_POLL_EXCEEDED`` on its next poll); the record slow held is delivered again to fast.
+    """
+    sc = Scenario(seed=seed, name="slow-consumer-zombie", topics={"orders": {"partitions": 2}},
+                  broker_config=FAST_BROKER, end_ms=end_ms)
+    sc.add_producer("producer", topic="orders", rate_per_s=10, keys="user-{i%12}", count=40)
+    conf = {"max.poll.interval.ms": max_poll_interval_ms, "session.timeout.ms": 10_000}
+    sc.add_consumer("slow", group="billing", topics=["orders"], processing_ms=15_000, config=conf)
+    sc.add_consumer("fast", group="billing", topics=["orders"], processing_ms=20, config=conf)
+    return sc
+
+
+# -- Q4 (delivery semantics) ------------------------------------------------------------------------------
+@_scenario("delivery-semantics")
+def delivery_semantics(seed: int = 7, end_ms: int = 30_000) -> Scenario:
+    """Where the commit sits decides the guarantee: committing before processing loses a record on a crash (at-most-
+    once); committing after processing repeats one (at-least-once).
+
+    Setup: ``orders`` (1 partition), 60 records at 20/s read by two groups: ``at-most-once``
+    (consumer amo, commit before processing) and ``at-least-once`` (consumer alo, commit after
+    each record). At 1.5 s amo crashes right after a commit (before processing that record) and
+    alo right after processing (before its commit); both restart at 2 s.
+
+    Trace facts: the offset in amo's ``app_crash`` ``record`` never has an ``app_processed`` event
+    in group at-most-once (lost); the offset alo had processed when it crashed has two
+    ``app_processed`` events (duplicate); every other offset is processed once in each group.
+    """
+    sc = Scenario(seed=seed, name="delivery-semantics", topics={"orders": {"partitions": 1}},
+                  broker_config=FAST_BROKER, end_ms=end_ms)
+    sc.add_producer("producer", topic="orders", rate_per_s=20, count=60)
+    conf = {"session.timeout.ms": 6_000}
+    sc.add_consumer("amo", group="at-most-once", topics=["orders"], processing_ms=30, commit="before_processing",
+                    config=conf)
+    sc.add_consumer("alo", group="at-least-once", topics=["orders"], processing_ms=30, commit="after_each",
+                    config=conf)
+    sc.at(1_500, "crash", app="amo", point="after_commit")
+    sc.at(1_500, "crash", app="alo", point="after_processing")
+    sc.at(2_000, "restart", app="amo")
+    sc.at(2_000, "restart", app="alo")
+    return sc
+
+
+# -- Q4 (transactions) -----------------------------------------------------------------------------------
+@_scenario("transactions-read-committed")
+def transactions_read_committed(seed: int = 7, end_ms: int = 20_000) -> Scenario:
+    """A transactional producer's aborted records are in the log but a read_committed consumer never receives them; a
+    read_uncommitted one does.
+
+    Setup: ``payments`` (1 partition); producer ``txn`` writes 10 records/s in transactions that only
+    the script ends: committed at 2 s, aborted at 4 s, committed at 6 s (it stops after 60 records).
+    Group ``committed`` reads with ``isolation.level=read_committed`` (librdkafka's default; Java's
+    is read_uncommitted), group ``uncommitted`` with read_uncommitted.
+
+    Trace facts: ``control_record`` events (COMMIT, ABORT markers) in the log; ``deliver`` events of
+    group uncommitted cover the aborted offsets, those of group committed skip them.
+    """
+    sc = Scenario(seed=seed, name="transactions-read-committed", topics={"payments": {"partitions": 1}},
+                  broker_config=FAST_BROKER, end_ms=end_ms)
+    sc.add_producer("txn", topic="payments", rate_per_s=10, transactional=True, transaction_records=None, count=60)
+    sc.add_consumer("rc", group="committed", topics=["payments"], processing_ms=5,
+                    config={"isolation.level": "read_committed"})
+    sc.add_consumer("ru", group="uncommitted", topics=["payments"], processing_ms=5,
+                    config={"isolation.level": "read_uncommitted"})
+    sc.at(2_000, "commit_transaction", app="txn")
+    sc.at(4_000, "abort_transaction", app="txn")
+    sc.at(6_000, "commit_transaction", app="txn")
+    return sc
+
+
+@_scenario("exactly-once-pipeline")
+def exactly_once_pipeline(seed: int = 7, end_ms: int = 20_000) -> Scenario:
+    """Exactly-once covers the committed result inside Kafka, not side effects outside it: after a crash, the
+    transactional pipeline's read_committed output has no duplicate, the at-least-once one has one, and both sinks
+    count a record twice.
+
+    Setup: ``orders`` (1 partition), 40 records at 10/s; pipeline ``alo`` (at-least-once, output
+    ``receipts-alo``) and ``eos`` (exactly-once, output ``receipts-eos``), each appending to the
+    side-effect sink per record. At 2 s both crash after processing (side effect done, output
+    produced, input offset not committed) and restart at 2.5 s; eos's new instance aborts the open
+    transaction through ``init_transactions`` (same transactional.id).
+
+    Trace facts: ``app_side_effect`` twice for one input of each pipeline; ``app_produced`` twice
+    for one input of alo; for eos the first attempt's output, if it reached the log, lies in an
+    aborted transaction (``control_record`` ABORT), so read_committed readers see each input once.
+    """
+    sc = Scenario(seed=seed, name="exactly-once-pipeline",
+                  topics={"orders": {"partitions": 1}, "receipts-alo": {"partitions": 1},
+                          "receipts-eos": {"partitions": 1}},
+                  broker_config=FAST_BROKER, end_ms=end_ms)
+    sc.add_producer("producer", topic="orders", rate_per_s=10, keys="user-{i%12}", count=40)
+    conf = {"session.timeout.ms": 6_000}
+    sc.add_pipeline("alo", group="etl-alo", input="orders", output="receipts-alo", mode="at_least_once", config=conf)
+    sc.add_pipeline("eos", group="etl-eos", input="orders", output="receipts-eos", mode="exactly_once", config=conf)
+    sc.at(2_000, "crash", app="alo", point="after_processing")
+    sc.at(2_000, "crash", app="eos", point="after_processing")
+    sc.at(2_500, "restart", app="alo")
+    sc.at(2_500, "restart", app="eos")
+    return sc
