@@ -1,0 +1,107 @@
+"""ScenarioPanel: clicks go through Scenario.act into the script, redraw the PNG, and never raise."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+from IPython.display import Image
+
+from kafkalab.lab import widgets
+from kafkalab.lab.widgets import ScenarioPanel
+from kafkalab.sim import library
+
+
+@pytest.fixture
+def panel() -> ScenarioPanel:
+    sc = library.get("crash-before-commit")
+    sc.run(until_ms=5_000)
+    return ScenarioPanel(sc, plot="lag")
+
+
+def test_widgets_crash_click_appends_action_and_redraws(panel: ScenarioPanel) -> None:
+    """Clicking "crash c1" crashes the app now, appends the action at now_ms and changes the <img> bytes."""
+    before = panel.figure.value
+    panel.button("crash c1").click()
+    sc = panel.scenario
+    assert panel.error == ""
+    assert sc.script[-1] == {"at_ms": 5_000, "action": "crash", "app": "c1", "point": "now"}
+    assert [(ev.time_ms, ev["app"]) for ev in sc.trace.events("app_crash")] == [(5_000, "c1")]
+    assert panel.figure.format == "png" and panel.figure.value[:4] == b"\x89PNG"
+    assert panel.figure.value != before
+
+
+def test_widgets_run_button_advances_and_scrubber_follows(panel: ScenarioPanel) -> None:
+    """"run 10 s" appends an advance action; the scrubber follows now_ms; the table shows each partition."""
+    panel.button("run 10 s").click()
+    assert panel.scenario.script[-1] == {"at_ms": 5_000, "action": "advance", "ms": 10_000}
+    assert panel.scenario.now_ms == 15_000
+    assert (panel.scrubber.max, panel.scrubber.value) == (15_000, 15_000)
+    assert "<table" in panel.table.value and "partition" in panel.table.value
+
+
+def test_widgets_error_is_shown_not_raised(panel: ScenarioPanel) -> None:
+    """Restarting a running consumer is refused: the message is in the panel, nothing is raised or appended."""
+    script = list(panel.scenario.script)
+    panel.button("restart c2").click()
+    assert "restart" in panel.error and "c2" in panel.error
+    assert "restart" in panel.last_error.value
+    assert panel.scenario.script == script
+    panel.button("run 1 s").click()
+    assert panel.error == "" and panel.last_error.value == ""
+
+
+def test_widgets_slider_appends_set_config(panel: ScenarioPanel) -> None:
+    """Moving a slider appends set_config actions: one per consumer for consumer settings, one for the topic."""
+    panel.slider("processing ms").value = 250
+    assert [(s["app"], s["key"], s["value"]) for s in panel.scenario.script if s["action"] == "set_config"] == [
+        ("c1", "processing_ms", 250), ("c2", "processing_ms", 250), ("c3", "processing_ms", 250)]
+    panel.slider("retention.ms").value = 60_000
+    assert panel.scenario.script[-1] == {"at_ms": 5_000, "action": "set_config", "topic": "orders",
+                                         "key": "retention.ms", "value": 60_000}
+    assert panel.error == ""
+
+
+def test_widgets_scrubber_looks_back_without_changing_the_scenario(panel: ScenarioPanel) -> None:
+    """Moving the time scrubber redraws at that moment and leaves the trace and the script alone."""
+    panel.button("run 10 s").click()
+    events, script, png = len(panel.scenario.trace), list(panel.scenario.script), panel.figure.value
+    panel.scrubber.value = 2_000
+    assert "looking back at 2 s" in panel.status.value
+    assert panel.figure.value != png
+    assert (len(panel.scenario.trace), panel.scenario.script) == (events, script)
+
+
+def test_widgets_add_consumer_and_reset(panel: ScenarioPanel) -> None:
+    """"add consumer" adds c4 with its own buttons; reset rebuilds the scenario as the panel found it."""
+    panel.button("add consumer").click()
+    assert panel.scenario.script[-1] == {"at_ms": 5_000, "action": "add_consumer", "name": "c4", "like": "c1"}
+    panel.button("crash c4").click()
+    panel.button("reset").click()
+    assert panel.error == ""
+    assert panel.scenario.now_ms == 5_000 and "c4" not in panel.scenario.apps
+    with pytest.raises(ValueError, match="no button 'crash c4'"):
+        panel.button("crash c4")
+
+
+def test_widgets_snapshot_puts_figure_and_table_in_normal_output(panel: ScenarioPanel,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """snapshot() displays a PNG image and the table as ordinary outputs (kept by an HTML export)."""
+    shown: list = []
+    monkeypatch.setattr(widgets, "display", shown.append)
+    panel.snapshot()
+    images = [o for o in shown if isinstance(o, Image)]
+    assert len(images) == 1 and images[0].data == panel.view.png() and images[0].format == "png"
+    tables = [o for o in shown if hasattr(o, "to_html")]
+    assert len(tables) == 1 and "partition" in tables[0].columns
+
+
+def test_widgets_bad_arguments_name_the_parameter() -> None:
+    """An unknown plot or slider name is a ValueError listing what is allowed."""
+    sc = library.get("crash-before-commit")
+    with pytest.raises(ValueError, match="plot must be one of"):
+        ScenarioPanel(sc, plot="pie")
+    with pytest.raises(ValueError, match="unknown sliders"):
+        ScenarioPanel(sc, sliders=("speed",))
