@@ -101,3 +101,29 @@ def test_library_every_consumer_reads_everything_in_its_own_group():
         d = deliveries(sc.trace, f"group-{g}")
         assert len(d) == 120
         assert any(v == 2 for v in d.values()) is (g == "c")
+
+
+def test_library_commit_is_not_delete_records_stay_until_retention():
+    sc = library.run("commit-is-not-delete")
+    first_commit = sc.trace.events("offset_commit", group="billing")[0]
+    deleted = sc.trace.events("segment_deleted", topic="orders")
+    assert deleted and deleted[0]["cause"] == "time"
+    assert deleted[0].time_ms - first_commit.time_ms >= 20_000
+    assert deleted[0].time_ms - deleted[0]["largest_timestamp"] >= 20_000   # retention.ms, not the commit
+
+
+def test_library_lagging_group_falls_off_and_skips_records():
+    sc = library.run("lagging-group-falls-off")
+    reset = sc.trace.last("offset_reset", group="slow")
+    assert reset["skipped"] > 0 and reset["to_offset"] > reset["from_offset"]
+    after = [e for e in sc.trace.events("deliver", group="slow") if e.time_ms >= reset.time_ms]
+    assert after and after[0]["first_offset"] == reset["to_offset"]        # the skipped offsets never come
+    assert len(deliveries(sc.trace, "fast")) == 800
+
+
+def test_library_lost_ack_duplicates_without_idempotence_only():
+    sc = library.run("lost-ack-duplicate")
+    assert sc.cluster.partition("plain", 0).high_watermark == 12      # 11 records, one written twice
+    assert sc.cluster.partition("idem", 0).high_watermark == 11
+    assert sc.trace.events("produce_duplicate", topic="idem") and not sc.trace.events("produce_duplicate",
+                                                                                       topic="plain")

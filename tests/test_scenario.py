@@ -119,3 +119,11 @@ def test_library_bad_input():
         library.get("crash-before-commit", colour=1)
     with pytest.raises(TypeError):
         library.get(3)
+
+
+def test_scenario_lose_produce_response_action_is_validated():
+    sc = small()
+    with pytest.raises(ValueError, match="count"):
+        sc.at(100, "lose_produce_response", topic="t", count=0)
+    sc.at(100, "lose_produce_response", topic="t")
+    assert sc.script[-1] == {"at_ms": 100, "action": "lose_produce_response", "topic": "t"}

@@ -31,6 +31,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "commit_transaction": (("app",), ()),
     "abort_transaction": (("app",), ()),
     "advance": (("ms",), ()),
+    "lose_produce_response": ((), ("topic", "partition", "count")),
 }
 
 
@@ -70,6 +71,10 @@ def check_action(at_ms: Any, action: Any, args: dict) -> dict:
             raise ValueError(f"set_config: give exactly one of app= or topic=, got {sorted(args)}")
     elif action == "advance":
         check_int(args["ms"], "ms", where)
+    elif action == "lose_produce_response":
+        check_int(args.get("count", 1), "count", where, minimum=1)
+        if args.get("partition") is not None:
+            check_int(args["partition"], "partition", where)
     elif action.startswith("add_") and "like" not in args:
         needs = {"add_consumer": ("group", "topics"), "add_producer": ("topic",),
                  "add_pipeline": ("group", "input", "output")}[action]
@@ -146,6 +151,8 @@ def apply(sc: Any, entry: dict) -> None:
         sc.app(args["app"]).abort_transaction()
     elif action == "advance":
         sc.cluster.advance(args["ms"])
+    elif action == "lose_produce_response":
+        sc.cluster.lose_produce_response(args.get("topic"), args.get("partition"), args.get("count", 1))
 
 
 def _add(sc: Any, kind: str, args: dict) -> None:

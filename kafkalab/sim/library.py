@@ -152,8 +152,8 @@ def slow_consumer_zombie(seed: int = 7, end_ms: int = 40_000, max_poll_interval_
 # -- Q4 (delivery semantics) ------------------------------------------------------------------------------
 @_scenario("delivery-semantics")
 def delivery_semantics(seed: int = 7, end_ms: int = 30_000) -> Scenario:
-    """Where the commit sits decides the guarantee: committing before processing loses a record on a crash (at-most-
-    once); committing after processing repeats one (at-least-once).
+    """Where the commit sits decides the guarantee: committing before processing loses a record on a crash
+    (at-most-once); committing after processing repeats one (at-least-once).
 
     Setup: ``orders`` (1 partition), 60 records at 20/s read by two groups: ``at-most-once``
     (consumer amo, commit before processing) and ``at-least-once`` (consumer alo, commit after
@@ -234,4 +234,87 @@ def exactly_once_pipeline(seed: int = 7, end_ms: int = 20_000) -> Scenario:
     sc.at(2_000, "crash", app="eos", point="after_processing")
     sc.at(2_500, "restart", app="alo")
     sc.at(2_500, "restart", app="eos")
+    return sc
+
+
+# -- Q3 -------------------------------------------------------------------------------------------------
+_RETENTION_BROKER = {**FAST_BROKER, "log.retention.check.interval.ms": 2_000}
+_RETENTION_TOPIC = {"retention.ms": 20_000, "segment.ms": 5_000}
+
+
+@_scenario("commit-is-not-delete")
+def commit_is_not_delete(seed: int = 7, end_ms: int = 60_000) -> Scenario:
+    """A commit deletes nothing: the group's committed offset moves at once, but the records stay in the log until time
+    retention removes whole segments, whether or not anyone committed.
+
+    Setup: ``orders`` (1 partition) with ``retention.ms`` 20 s and ``segment.ms`` 5 s (Kafka's
+    defaults: 7 days and 7 days); ``log.retention.check.interval.ms`` 2 s (default 300 s). A producer
+    writes 10 records/s for 15 s; group ``billing`` commits after each record; group ``audit`` never
+    commits.
+
+    Trace facts: ``offset_commit`` events of billing long before any ``segment_deleted``; the first
+    ``log_start_offset`` change comes from retention (``segment_deleted``), after the segment's
+    newest record is older than ``retention.ms``, and it is the same for both groups.
+    """
+    sc = Scenario(seed=seed, name="commit-is-not-delete",
+                  topics={"orders": {"partitions": 1, "config": _RETENTION_TOPIC}},
+                  broker_config=_RETENTION_BROKER, end_ms=end_ms)
+    sc.add_producer("producer", topic="orders", rate_per_s=10, count=150)
+    sc.add_consumer("billing-1", group="billing", topics=["orders"], processing_ms=10)
+    sc.add_consumer("audit-1", group="audit", topics=["orders"], processing_ms=10, commit="none")
+    return sc
+
+
+@_scenario("lagging-group-falls-off")
+def lagging_group_falls_off(seed: int = 7, end_ms: int = 60_000) -> Scenario:
+    """A group that lags behind retention falls off the log: its next fetch is out of range and auto.offset.reset moves
+    it on, so records it never read are skipped without an error to the app.
+
+    Setup: as in commit-is-not-delete (``retention.ms`` 20 s, 5 s segments, check every 2 s), with
+    a producer writing 20 records/s for 40 s; group ``fast`` keeps up; group ``slow``'s only member
+    stops cleanly at 3 s (committing its position) and comes back at 40 s, with
+    ``auto.offset.reset=earliest``. (A live consumer that merely processes slowly would not show
+    this soon: librdkafka prefetches records into memory, and fetched records are delivered.)
+
+    Trace facts: ``segment_deleted`` moves ``log_start_offset`` past slow's committed offset; at
+    40 s an ``offset_reset`` for group slow from the committed offset to the log start offset with
+    ``skipped`` > 0; offsets in between are never delivered to group slow, while fast receives every
+    offset.
+    """
+    sc = Scenario(seed=seed, name="lagging-group-falls-off",
+                  topics={"orders": {"partitions": 1, "config": _RETENTION_TOPIC}},
+                  broker_config=_RETENTION_BROKER, end_ms=end_ms)
+    sc.add_producer("producer", topic="orders", rate_per_s=20, count=800)
+    sc.add_consumer("fast-1", group="fast", topics=["orders"], processing_ms=10)
+    sc.add_consumer("slow-1", group="slow", topics=["orders"], processing_ms=100)
+    sc.at(3_000, "remove_consumer", app="slow-1")
+    sc.at(40_000, "restart", app="slow-1")
+    return sc
+
+
+# -- Q4 (idempotence) ------------------------------------------------------------------------------------
+@_scenario("lost-ack-duplicate")
+def lost_ack_duplicate(seed: int = 7, end_ms: int = 20_000) -> Scenario:
+    """A lost acknowledgement makes a producer retry: without idempotence the retry writes the batch twice; with
+    enable.idempotence the broker recognises the sequence numbers and keeps one copy.
+
+    Setup: topics ``plain`` and ``idem`` (1 partition each); producer ``plain`` has
+    ``enable.idempotence=false`` (librdkafka's default; Java's default is true since 3.0), producer
+    ``idem`` has it true; each writes 11 records at 5/s. At 2 s the broker loses the response to
+    one produce request for each topic (the write happened). ``socket.timeout.ms`` is 3 s here so the
+    retry comes soon (librdkafka's default: 60 s).
+
+    Trace facts: ``produce_response_lost`` for both topics; ``produce_retry`` from both producers;
+    in ``plain`` a second ``append`` of the same batch (a duplicate), in ``idem`` a
+    ``produce_duplicate`` answered with the original offsets and no second append.
+    """
+    sc = Scenario(seed=seed, name="lost-ack-duplicate",
+                  topics={"plain": {"partitions": 1}, "idem": {"partitions": 1}},
+                  broker_config=FAST_BROKER, end_ms=end_ms)
+    sc.add_producer("plain", topic="plain", rate_per_s=5, count=11,
+                    config={"enable.idempotence": False, "socket.timeout.ms": 3_000})
+    sc.add_producer("idem", topic="idem", rate_per_s=5, count=11,
+                    config={"enable.idempotence": True, "socket.timeout.ms": 3_000})
+    sc.at(2_000, "lose_produce_response", topic="plain")
+    sc.at(2_000, "lose_produce_response", topic="idem")
     return sc
