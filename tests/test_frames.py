@@ -230,3 +230,21 @@ def test_frames_library_crash_before_commit_redelivers_only_the_crashed_members_
     assert all(c[0] == crash["app"] for c in again["clients"])
     lag = F.lag_frame(sc, group="billing")
     assert list(lag[lag["cause"] == "end"]["lag"]) == [0, 0, 0]
+
+
+def test_frames_library_exactly_once_pipeline_duplicates_only_the_side_effect():
+    library = pytest.importorskip("kafkalab.sim.library")
+    if "exactly-once-pipeline" not in library.names():
+        pytest.skip("scenario not in the library yet")
+    sc = library.run("exactly-once-pipeline")
+    out = F.outputs_frame(sc)
+    crashed = {ev.fields["app"]: tuple(ev.fields["record"]) for ev in sc.trace.events("app_crash")}
+    for app, record in crashed.items():
+        rows = out[(out["app"] == app) & (out["input_topic"] == record[0]) & (out["input_partition"] == record[1])
+                   & (out["input_offset"] == record[2])]
+        effects = rows[rows["kind"] == "side_effect"]
+        visible = rows[(rows["kind"] == "output") & rows["visible"]]
+        assert len(effects) == 2 and effects["duplicate"].sum() == 1
+        assert len(visible) == (1 if app == "eos" else 2)
+    eos = out[(out["app"] == "eos") & (out["kind"] == "output")]
+    assert not eos["duplicate"].any()

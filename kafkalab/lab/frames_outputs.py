@@ -35,8 +35,8 @@ def outputs_frame(source: Any, *, output: str | None = None, app: str | None = N
     Rows of ``kind`` "side_effect": one per ``app_side_effect`` event (a write outside Kafka, such
     as ``Scenario.sink``); topic/partition/offset NA and ``visible`` True.
 
-    ``copies``: how many visible rows of the same kind share the input; ``duplicate``: a visible
-    row that is not the first for its input (so at-least-once shows duplicate outputs, and
+    ``copies``: how many visible rows of the same kind and app share the input; ``duplicate``: a
+    visible row that is not the first of its kind and app for its input (so at-least-once shows duplicate outputs, and
     exactly-once shows duplicate side effects but none among visible outputs).
 
     Columns: kind, app, topic, input_topic, state, linked_by (str or None); time_ms, copies
@@ -132,7 +132,7 @@ def _parse_input(text: Any) -> tuple[str, int, int] | None:
 def _mark_duplicates(rows: list[dict]) -> None:
     seen: dict[tuple, int] = {}
     for r in sorted(rows, key=lambda r: (r["time_ms"], r.get("offset") or 0)):
-        key = (r["kind"], r.get("input_topic"), r.get("input_partition"), r.get("input_offset"))
+        key = (r["kind"], r.get("app"), r.get("input_topic"), r.get("input_partition"), r.get("input_offset"))
         linked = r.get("input_topic") is not None
         if r["visible"] and linked:
             seen[key] = seen.get(key, 0) + 1
@@ -140,5 +140,5 @@ def _mark_duplicates(rows: list[dict]) -> None:
         else:
             r["duplicate"] = False
     for r in rows:
-        key = (r["kind"], r.get("input_topic"), r.get("input_partition"), r.get("input_offset"))
+        key = (r["kind"], r.get("app"), r.get("input_topic"), r.get("input_partition"), r.get("input_offset"))
         r["copies"] = seen.get(key, 0) if r.get("input_topic") is not None else 0

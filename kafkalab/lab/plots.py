@@ -118,21 +118,24 @@ def plot_redeliveries(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 def plot_duplicates(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Per input offset: side effects, output records written, and outputs a read_committed reader sees.
 
-    From ``outputs_frame``. Three bars per input: side effects outside Kafka (orange), every output
+    From ``outputs_frame`` (filter it to one app first when several pipelines read the same input:
+    counts here add up over every row). Three bars per input: side effects outside Kafka (orange), every output
     record in the log (grey) and the visible ones (blue; vermillion where more than one).
     """
     check_frame(frame, ["kind", "input_topic", "input_partition", "input_offset", "visible"], "plot_duplicates")
     ax = new_axes(ax)
     linked = frame[frame["input_topic"].notna()]
-    keys = sorted({(r.input_topic, int(r.input_partition), int(r.input_offset)) for r in linked.itertuples()})
-    effects, written, visible = [], [], []
-    for key in keys:
-        rows = linked[(linked["input_topic"] == key[0]) & (linked["input_partition"] == key[1])
-                      & (linked["input_offset"] == key[2])]
-        outs = rows[rows["kind"] == "output"]
-        effects.append(int((rows["kind"] == "side_effect").sum()))
-        written.append(len(outs))
-        visible.append(int(outs["visible"].sum()))
+    counts: dict[tuple, list[int]] = {}
+    for kind, t, p, o, vis in zip(linked["kind"], linked["input_topic"], linked["input_partition"],
+                                  linked["input_offset"], linked["visible"]):
+        c = counts.setdefault((t, int(p), int(o)), [0, 0, 0])
+        if kind == "side_effect":
+            c[0] += 1
+        else:
+            c[1] += 1
+            c[2] += bool(vis)
+    keys = sorted(counts)
+    effects, written, visible = ([counts[k][i] for k in keys] for i in range(3))
     x = range(len(keys))
     ax.bar([i - 0.27 for i in x], effects, width=0.27, color=palette.WARN, label="side effects")
     ax.bar(list(x), written, width=0.27, color=palette.MUTED, label="output records (all)")
