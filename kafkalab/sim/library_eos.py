@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..broker.cluster import Cluster
 from ..client.consumer import Consumer
 from ..client.message import TopicPartition
 from ..client.producer import Producer
@@ -43,8 +44,6 @@ def _check_int(name: str, value: Any, minimum: int) -> None:
 
 
 def _new_cluster(seed: int, topics: tuple[str, ...], records: int) -> tuple[Any, dict]:
-    from .. import Cluster  # the facade; imported here to keep module import cheap
-
     cluster = Cluster(seed=seed)
     for topic in topics:
         cluster.create_topic(topic, partitions=1)

@@ -1,0 +1,66 @@
+"""The experiments behind notebooks 05 and 08 (``kafkalab.sim.library_eos``): outcomes per policy and crash step."""
+
+from __future__ import annotations
+
+import pytest
+
+from kafkalab.sim.library_eos import PIPELINE_MODES, PIPELINE_STEPS, POLICIES, run_delivery_policy, run_pipeline
+
+
+def test_library_eos_delivery_policies_lose_or_redeliver_the_record_in_progress():
+    """Commit-before and librdkafka auto-commit lose record 13; the others redeliver it (Java also 12)."""
+    runs = {policy: run_delivery_policy(policy) for policy in POLICIES}
+    outcome = {p: (r.lost, sorted(o for o, n in r.delivered.items() if n > 1)) for p, r in runs.items()}
+    assert outcome == {
+        "commit_before_processing": ([13], []),
+        "commit_after_processing": ([], [13]),
+        "auto_commit": ([13], []),
+        "auto_commit_java": ([], [12, 13]),
+        "auto_commit_store_after_processing": ([], [13]),
+    }
+    assert all(sorted(set(r.processed)) == [o for o in range(20) if o not in r.lost] for r in runs.values())
+
+
+def test_library_eos_librdkafka_auto_commit_commits_the_record_being_processed():
+    """The timer commit that loses record 13 falls between its hand-out and the crash."""
+    run = run_delivery_policy("auto_commit")
+    handed = run.trace.last("deliver", first_offset=13).time_ms
+    ticks = [ev for ev in run.trace.events("auto_commit") if handed < ev.time_ms < run.crash_ms]
+    assert [ev["offsets"] for ev in ticks] == [[["payments", 0, 14]]]
+
+
+def test_library_eos_pipeline_outcomes_per_mode_and_step():
+    """Exactly-once output is clean at every step; side effects repeat inside the transaction window."""
+    table = {(m, s): run_pipeline(m, s).summary() for m in PIPELINE_MODES for s in PIPELINE_STEPS}
+    cells = {k: (v["missing"], v["duplicated"], v["side_effects_repeated"]) for k, v in table.items()}
+    window = ("after_produce", "before_commit")
+    for step in PIPELINE_STEPS:
+        inside = step in window
+        assert cells["exactly_once", step] == (0, 0, 5 if inside else 0)
+        assert cells["at_least_once", step] == ((0, 5, 5) if inside else (0, 0, 0))
+        assert cells["common_sample", step] == ((5, 0, 0) if inside else (0, 0, 0))
+    assert run_pipeline("common_sample", "after_commit", crash_batch=2).summary()["duplicated"] == 5
+
+
+def test_library_eos_pipeline_without_crash_outputs_each_input_once():
+    """No crash: every mode writes each receipt once and sends each side effect once."""
+    for mode in PIPELINE_MODES:
+        run = run_pipeline(mode, None)
+        assert run.output() == {f"R{i:02d}": 1 for i in range(20)}
+        assert set(run.side_effects.values()) == {1} and run.crashes == 0
+
+
+def test_library_eos_bad_input_names_the_parameter():
+    """Unknown names and impossible numbers are refused with the parameter and the allowed values."""
+    with pytest.raises(ValueError, match="policy must be one of commit_before_processing"):
+        run_delivery_policy("sometimes")
+    with pytest.raises(ValueError, match=r"crash_offset must be < records \(20\), got 20"):
+        run_delivery_policy("auto_commit", crash_offset=20)
+    with pytest.raises(TypeError, match="processing_ms must be an int"):
+        run_delivery_policy("auto_commit", processing_ms=1.5)
+    with pytest.raises(ValueError, match="crash_step must be one of after_consume"):
+        run_pipeline("exactly_once", "during_lunch")
+    with pytest.raises(ValueError, match="mode must be one of at_least_once"):
+        run_pipeline("twice", None)
+    with pytest.raises(ValueError, match="isolation must be one of"):
+        run_pipeline("exactly_once", None).output("read_everything")
