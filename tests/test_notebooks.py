@@ -72,3 +72,10 @@ def test_notebook_executes_headless(path: Path, isolated_jupyter: None, capsys: 
               for out in cell.get("outputs", []) if out.get("output_type") == "error"]
     assert errors == [], f"{path.name}: cells {errors} produced errors"
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before, f"{path.name} was modified by executing it"
+    unseen = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and PLOT_CALL.search(cell.source)
+              and not any("image/png" in out.get("data", {}) for out in cell.get("outputs", []))]
+    assert unseen == [], f"{path.name}: cells {unseen} call a plot_* function but show no figure"
+
+
+#: A kafkalab plot call that makes its own figure (no ``ax=``), which must appear as the cell's output.
+PLOT_CALL = re.compile(r"\bplot_[a-z_]+\((?![^)]*\bax=)")

@@ -17,6 +17,7 @@ import nbformat
 import pytest
 
 from kafkalab.lab import report
+from kafkalab.lab.report import WIDGET_VIEW
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -24,7 +25,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def make_notebook(path: Path) -> Path:
-    """Two figures, a widget view, a remote image and a heading."""
+    """Two figures (pyplot, kafkalab), a widget view, a remote image and a heading."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [
@@ -32,7 +33,11 @@ def make_notebook(path: Path) -> Path:
         nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\n"
                                   "ax.plot([0, 1, 2], [2, 0, 1])\nplt.show()"),
         nbformat.v4.new_code_cell("import ipywidgets\nipywidgets.Button(description='crash c1')"),
-        nbformat.v4.new_code_cell("fig, ax = plt.subplots()\nax.bar([0, 1], [3, 4])\nplt.show()\nprint('done')"),
+        # a kafkalab plot: its own Figure (not pyplot), shown when the cell ends, title set after the call
+        nbformat.v4.new_code_cell("import pandas as pd\nfrom kafkalab import lab\n"
+                                  "lag = pd.DataFrame({'time_ms': [0, 5], 'topic': 't', 'partition': 0,"
+                                  " 'lag': [3, 0]})\n"
+                                  "ax = lab.plot_lag(lag);\nax.set_title('lag')\nprint('done')"),
     ]
     nbformat.write(nb, path)
     return path
@@ -124,6 +129,20 @@ def test_failing_notebook_is_reported_and_others_still_built(tmp_path: Path) -> 
     assert reports[1].html_path.is_file()
     assert any("FAILED" in line for line in lines)
     assert "not built" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+
+
+def test_to_static_keeps_a_panels_png_and_drops_a_bare_widget() -> None:
+    """A widget view becomes the note; a kafkalab panel's PNG fallback in the same output is kept."""
+    view = {"version_major": 2, "version_minor": 0, "model_id": "abc"}
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("panel")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={WIDGET_VIEW: view, "text/plain": "Button()"}),
+                    nbformat.v4.new_output("display_data", data={WIDGET_VIEW: view, "image/png": "iVBORw0KGgo=",
+                                                                 "text/plain": "virtual time 5 s"})]
+    nb.cells = [cell]
+    outputs = report.to_static(nb).cells[0].outputs
+    assert [sorted(o["data"]) for o in outputs] == [["text/html"], ["text/html"], ["image/png", "text/plain"]]
+    assert outputs[2]["data"]["image/png"] == "iVBORw0KGgo="
 
 
 def test_find_notebooks_defaults_to_every_notebook() -> None:

@@ -6,6 +6,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import base64
+
 import pytest
 from IPython.display import Image
 
@@ -105,3 +107,16 @@ def test_widgets_bad_arguments_name_the_parameter() -> None:
         ScenarioPanel(sc, plot="pie")
     with pytest.raises(ValueError, match="unknown sliders"):
         ScenarioPanel(sc, sliders=("speed",))
+
+
+def test_widgets_display_carries_the_figure_as_png_fallback(panel: ScenarioPanel,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Displaying a panel publishes the widget view and, in the same output, the current figure as a PNG
+    (what a report or a page without a widget manager shows) with the panel's status as text."""
+    shown: list = []
+    monkeypatch.setattr(widgets, "display", lambda obj, raw=False: shown.append((obj, raw)))
+    panel._ipython_display_()
+    [(bundle, raw)] = shown
+    assert raw and bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.widget.model_id
+    assert base64.b64decode(bundle["image/png"]) == panel.view.png()
+    assert bundle["text/plain"].startswith("virtual time 5 s (now)") and "Lag of group billing" in bundle["text/plain"]

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import ERR, KafkaError, KafkaException
 from .base import ClientBase
-from .group_admin import GroupAdmin
+from .group_admin import GroupAdmin, require_list_of
 from .message import TopicPartition
 
 
@@ -53,9 +53,13 @@ class ConfigResource:
 
     def __init__(self, restype: ResourceType | str | int, name: str, set_config: dict | None = None) -> None:
         if isinstance(restype, str):
+            if restype.upper() not in ResourceType.__members__:
+                raise ValueError(f"ConfigResource: restype {restype!r} is not one of {list(ResourceType.__members__)}")
             restype = ResourceType[restype.upper()]
-        elif isinstance(restype, int):
+        elif isinstance(restype, int) and not isinstance(restype, bool):
             restype = ResourceType(restype)
+        elif not isinstance(restype, ResourceType):
+            raise TypeError(f"ConfigResource: restype must be a ResourceType, str or int, got {restype!r}")
         self.restype = restype
         self.name = name
         self.set_config_dict: dict[str, str] = dict(set_config or {})
@@ -255,12 +259,14 @@ class AdminClient(GroupAdmin, ClientBase):
                           request_timeout: float = 0, validate_only: bool = False) -> dict[str, Future]:
         """Raise partition counts (``INVALID_PARTITIONS`` if not larger)."""
         cluster = self._c()
+        require_list_of("create_partitions", "new_partitions", new_partitions, NewPartitions)
         return {np.topic: _attempt(cluster.create_partitions, np.topic, np.new_total_count) for np in new_partitions}
 
     def describe_configs(self, resources: list[ConfigResource],
                          request_timeout: float = 0) -> dict[ConfigResource, Future]:
         """Current config values of topics (or the broker), with whether each is a default."""
         cluster = self._c()
+        require_list_of("describe_configs", "resources", resources, ConfigResource)
         out = {}
         for res in resources:
             if res.restype is ResourceType.TOPIC:
@@ -286,6 +292,7 @@ class AdminClient(GroupAdmin, ClientBase):
         Kafka: ``AlterConfigs`` is not incremental: configs you do not name are reset.
         """
         cluster = self._c()
+        require_list_of("alter_configs", "resources", resources, ConfigResource)
         out = {}
         for res in resources:
             out[res] = _attempt(self._alter_topic, cluster, res, validate_only)
@@ -312,6 +319,11 @@ class AdminClient(GroupAdmin, ClientBase):
                      request_timeout: float = 0) -> dict[TopicPartition, Future]:
         """Earliest (log start), latest (HW, or LSO for READ_COMMITTED), max-timestamp or by-time offsets."""
         cluster = self._c()
+        if not isinstance(topic_partition_offsets, dict) or not all(
+                isinstance(tp, TopicPartition) and isinstance(spec, OffsetSpec)
+                for tp, spec in topic_partition_offsets.items()):
+            raise TypeError(f"list_offsets: topic_partition_offsets must be a dict of TopicPartition to OffsetSpec, "
+                            f"got {topic_partition_offsets!r}")
         out = {}
         for tp, spec in topic_partition_offsets.items():
             out[tp] = _attempt(self._list_offset, cluster, tp, spec, isolation_level)
@@ -344,6 +356,7 @@ class AdminClient(GroupAdmin, ClientBase):
         Kafka: ``DeleteRecords``; whole segments below the new start are deleted.
         """
         cluster = self._c()
+        require_list_of("delete_records", "topic_partition_offsets", topic_partition_offsets, TopicPartition)
         out = {}
         for tp in topic_partition_offsets:
             out[tp] = _attempt(self._delete_records, cluster, tp)

@@ -16,6 +16,12 @@ from ..errors import ERR, KafkaError, KafkaException
 from .message import TopicPartition
 
 
+def require_list_of(api: str, param: str, value: Any, kind: type) -> None:
+    """Raise TypeError naming ``param`` unless ``value`` is a list of ``kind``."""
+    if not isinstance(value, list) or not all(isinstance(v, kind) for v in value):
+        raise TypeError(f"{api}: {param} must be a list of {kind.__name__}, got {value!r}")
+
+
 class ConsumerGroupState(Enum):
     """confluent-kafka's names for the group states."""
 
@@ -133,6 +139,8 @@ class GroupAdmin:
         reqs = list_consumer_group_offsets_request
         if not isinstance(reqs, list) or len(reqs) != 1:
             raise ValueError("Currently we support listing offsets for a single consumer group only")
+        require_list_of("list_consumer_group_offsets", "list_consumer_group_offsets_request", reqs,
+                        ConsumerGroupTopicPartitions)
         req = reqs[0]
         committed = cluster.group_coordinator.offsets.committed.get(req.group_id, {})
         if req.topic_partitions is None:
@@ -150,6 +158,8 @@ class GroupAdmin:
         reqs = alter_consumer_group_offsets_request
         if not isinstance(reqs, list) or len(reqs) != 1:
             raise ValueError("Currently we support altering offsets for a single consumer group only")
+        require_list_of("alter_consumer_group_offsets", "alter_consumer_group_offsets_request", reqs,
+                        ConsumerGroupTopicPartitions)
         req = reqs[0]
         offsets = {(tp.topic, tp.partition): (tp.offset, tp.metadata or "") for tp in req.topic_partitions or []}
         results = cluster.group_coordinator.offsets.commit(req.group_id, "", -1, None, offsets, client_id="admin")
@@ -161,6 +171,7 @@ class GroupAdmin:
     def delete_consumer_groups(self, group_ids: list[str], request_timeout: float = 0) -> dict[str, Future]:
         """Delete Empty groups and their offsets (``NON_EMPTY_GROUP`` if members remain)."""
         cluster = self._c()
+        require_list_of("delete_consumer_groups", "group_ids", group_ids, str)
         out = {}
         gc = cluster.group_coordinator
         for gid in group_ids:

@@ -2,8 +2,9 @@
 retention timelines, partition logs and membership Gantt charts.
 
 Each ``plot_*(frame, *, ax=None) -> Axes`` draws on ``ax`` (or on a new ``matplotlib.figure.Figure``,
-never pyplot, so nothing leaks), never calls ``show()``, titles and labels the axes, uses the
-Okabe-Ito palette (``palette``) and stores a one-sentence alt text on ``ax.kafkalab_summary``
+never pyplot, so nothing leaks), never calls ``show()`` (a figure it makes itself is displayed when the
+IPython cell ends, see ``kafkalab.lab.show``), titles and labels the axes, uses the Okabe-Ito palette
+(``palette``) and stores a one-sentence alt text on ``ax.kafkalab_summary``
 (read it with ``summary(ax)``). Lab layer; the engine never imports it.
 """
 
@@ -16,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 
-from . import palette
+from . import palette, show
 
 
 def summary(ax: Any) -> str:
@@ -32,9 +33,14 @@ def summary(ax: Any) -> str:
 
 
 def new_axes(ax: Axes | None, size: tuple[float, float] = (7.5, 3.4)) -> Axes:
-    """``ax``, or the Axes of a new ``Figure`` (not registered with pyplot: garbage-collected)."""
+    """``ax``, or the Axes of a new ``Figure`` (not registered with pyplot: garbage-collected).
+
+    In IPython a new figure is displayed when the cell finishes (``show``); one drawn on your ``ax`` is not.
+    """
     if ax is None:
-        return Figure(figsize=size).add_subplot()
+        figure = Figure(figsize=size)
+        show.pending(figure)
+        return figure.add_subplot()
     if not isinstance(ax, Axes):
         raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
     return ax

@@ -28,7 +28,7 @@ import nbformat
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_NOTE = ('<p class="kafkalab-widget-note"><em>Interactive panel: it runs in JupyterLab. '
-               'This report shows its snapshot (the figure drawn by <code>panel.snapshot()</code>) instead.</em></p>')
+               'A kafkalab panel appears below as it was when the notebook ran.</em></p>')
 CELL_TIMEOUT_S = 300
 DEFAULT_NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
@@ -115,8 +115,14 @@ def to_static(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             continue
         outputs = []
         for out in cell.get("outputs", []):
-            if WIDGET_VIEW in out.get("data", {}):
-                out = nbformat.v4.new_output("display_data", data={"text/html": WIDGET_NOTE})
+            data = out.get("data", {})
+            if WIDGET_VIEW in data:
+                outputs.append(nbformat.v4.new_output("display_data", data={"text/html": WIDGET_NOTE}))
+                if "image/png" in data:      # a ScenarioPanel: keep the figure it showed when the cell ran
+                    out = nbformat.v4.new_output("display_data", data={k: v for k, v in data.items()
+                                                                       if k != WIDGET_VIEW})
+                else:
+                    continue
             outputs.append(out)
         cell.outputs = outputs
     return nb

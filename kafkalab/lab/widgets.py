@@ -9,6 +9,7 @@ Built from ipywidgets only (no custom front end). Lab layer; the engine never im
 
 from __future__ import annotations
 
+import base64
 import html
 from typing import Any
 
@@ -135,7 +136,13 @@ class ScenarioPanel:
             display(self._table)
 
     def _ipython_display_(self) -> None:
-        display(self.widget)
+        # The widget view, plus the figure as it is now as a PNG fallback: JupyterLab renders the widget; a
+        # page without a widget manager (a report, GitHub's preview) shows the PNG and the summary instead.
+        widget_bundle = getattr(self.widget, "_repr_mimebundle_", None)      # None once the widget is closed
+        bundle = dict(widget_bundle() or {}) if callable(widget_bundle) else {}
+        bundle["image/png"] = base64.b64encode(self.view.png()).decode("ascii")
+        bundle["text/plain"] = self._status_text(self.scrubber.value)
+        display(bundle, raw=True)
 
     # -- internals -------------------------------------------------------------------------
     def _on_scrub(self, change: dict) -> None:
