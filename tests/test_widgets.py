@@ -120,3 +120,33 @@ def test_widgets_display_carries_the_figure_as_png_fallback(panel: ScenarioPanel
     assert raw and bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.widget.model_id
     assert base64.b64decode(bundle["image/png"]) == panel.view.png()
     assert bundle["text/plain"].startswith("virtual time 5 s (now)") and "Lag of group billing" in bundle["text/plain"]
+
+
+def test_widgets_pipeline_crash_and_restart_buttons() -> None:
+    """A pipeline gets crash/restart buttons; a crash at a named point is armed, then happens at that point."""
+    panel = ScenarioPanel(library.get("exactly-once-pipeline"), plot="log", topic="receipts-eos",
+                          crash_point="after_processing")
+    panel.button("crash eos").click()
+    assert panel.error == "" and panel.scenario.script[-1]["action"] == "crash"
+    assert panel.scenario.script[-1]["app"] == "eos" and panel.scenario.script[-1]["point"] == "after_processing"
+    panel.button("run 1 s").click()
+    crashes = panel.scenario.trace.events("app_crash", app="eos")
+    assert len(crashes) == 1 and crashes[0]["point"] == "after_processing"
+    before_ms = panel.scenario.now_ms
+    panel.button("restart eos").click()       # init_transactions takes its round trips: the clock moves a little
+    assert panel.error == "" and panel.scenario.script[-1] == {"at_ms": before_ms, "action": "restart", "app": "eos"}
+    assert len(panel.scenario.trace.events("app_restart", app="eos")) == 1
+
+
+def test_widgets_click_that_preempts_the_script_does_not_stop_time() -> None:
+    """The library script crashes eos at 2 s and restarts it at 2.5 s; crashing it by hand first makes the
+    scripted crash inapplicable: it is traced as skipped and "run 10 s" still reaches its end."""
+    panel = ScenarioPanel(library.get("exactly-once-pipeline"), plot="log", topic="receipts-eos")
+    start = panel.scenario.now_ms
+    panel.button("crash eos").click()
+    panel.button("run 10 s").click()
+    assert panel.error == "" and panel.scenario.now_ms == start + 10_000
+    [skipped] = panel.scenario.trace.events("action_skipped")
+    assert skipped.time_ms == 2_000 and skipped["action"] == "crash" and "not running" in skipped["error"]
+    restarts = [ev.time_ms for ev in panel.scenario.trace.events("app_restart", app="eos")]
+    assert len(restarts) == 1 and 2_500 <= restarts[0] < 2_600

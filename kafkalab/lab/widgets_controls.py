@@ -47,6 +47,11 @@ def consumer_names(scenario: Any) -> list[str]:
     return [n for n, a in scenario.apps.items() if app_kind(a) == "consumer"]
 
 
+def pipeline_names(scenario: Any) -> list[str]:
+    """Names of the scenario's consume-transform-produce apps, in the order they were added."""
+    return [n for n, a in scenario.apps.items() if app_kind(a) == "pipeline"]
+
+
 def producer_names(scenario: Any) -> list[str]:
     """Names of the scenario's producer apps, in the order they were added."""
     return [n for n, a in scenario.apps.items() if app_kind(a) == "producer"]
@@ -88,6 +93,7 @@ class Controls:
         self.target = w.Dropdown(description="sliders apply to", options=[ALL, *consumer_names(self.scenario)],
                                  value=ALL, style={"description_width": "initial"})
         rows = [self._consumer_row(n) for n in consumer_names(self.scenario)]
+        rows += [self._pipeline_row(n) for n in pipeline_names(self.scenario)]
         rows += [w.HBox(self._general_buttons()), *self._transaction_rows(), *self._slider_rows()]
         self.box.children = [*rows, self.snapshots]
 
@@ -122,6 +128,20 @@ class Controls:
                        "commit the offsets of the records it has handed to the application"),
             self._make(f"remove {name}", lambda: act("remove_consumer", app=name), "",
                        "close() cleanly: LeaveGroup, then a rebalance"),
+        ])
+
+    def _pipeline_row(self, name: str) -> w.HBox:
+        act = self.panel.act
+        app = self.scenario.apps[name]
+        point = self.crash_point if self.crash_point in getattr(app, "points", ("now",)) else "now"
+        if point == "in_transaction" and not getattr(app, "exactly_once", False):
+            point = "now"
+        when = "now" if point == "now" else f"at its next {point} point (press run to get there)"
+        return w.HBox([
+            self._make(f"crash {name}", lambda: act("crash", app=name, point=point), "danger",
+                       f"the pipeline's process dies {when}: no LeaveGroup, no commit, no transaction end"),
+            self._make(f"restart {name}", lambda: act("restart", app=name), "",
+                       "a new instance: rejoins the group (and, exactly-once, fences the old producer)"),
         ])
 
     def _general_buttons(self) -> list[w.Button]:
