@@ -101,6 +101,19 @@ class Trace:
         self._flush()
         return self._events[index]
 
+    def until(self, time_ms: int) -> Trace:
+        """A read-only copy holding the events at or before ``time_ms``: the trace as it was then.
+
+        Simplification: a coalesced run of deliveries is one event at the time of its first record,
+        so a run that went on past ``time_ms`` is included whole.
+        """
+        if isinstance(time_ms, bool) or not isinstance(time_ms, int):
+            raise TypeError(f"until: time_ms must be an int, got {time_ms!r}")
+        self._flush()
+        copy = Trace(_StoppedClock(min(time_ms, self._clock.now_ms)))
+        copy._events = [ev for ev in self._events if ev.time_ms <= time_ms]
+        return copy
+
     def events(self, kind: str | None = None, **match: Any) -> list[TraceEvent]:
         """Events of ``kind`` (any kind when None) whose fields equal every ``match`` item."""
         self._flush()
@@ -135,6 +148,13 @@ class Trace:
             fields = " ".join(f"{k}={_fmt(v)}" for k, v in sorted(ev.fields.items()))
             lines.append(f"{ev.seq} {ev.time_ms} {ev.kind} {fields} | {ev.reason}")
         return "\n".join(lines)
+
+
+class _StoppedClock:
+    """The clock of a ``Trace.until`` copy: time stands at the cut."""
+
+    def __init__(self, now_ms: int) -> None:
+        self.now_ms = now_ms
 
 
 def _fmt(value: Any) -> str:

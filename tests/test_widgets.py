@@ -150,3 +150,18 @@ def test_widgets_click_that_preempts_the_script_does_not_stop_time() -> None:
     assert skipped.time_ms == 2_000 and skipped["action"] == "crash" and "not running" in skipped["error"]
     restarts = [ev.time_ms for ev in panel.scenario.trace.events("app_restart", app="eos")]
     assert len(restarts) == 1 and 2_500 <= restarts[0] < 2_600
+
+
+def test_widgets_scrubber_looks_back_on_frames_without_a_time_column() -> None:
+    """Redeliveries have no time_ms column: looking back re-derives them from the trace as it was then
+    (before c1's crash: no redelivery), and coming back to now shows the redeliveries again."""
+    sc = library.get("crash-before-commit")
+    sc.run(until_ms=40_000)
+    panel = ScenarioPanel(sc, plot="redeliveries")
+    crash_ms = sc.trace.events("app_crash")[0].time_ms
+    assert "0 of" not in panel.view.summary
+    panel.scrubber.value = crash_ms - 1
+    assert panel.view.summary.startswith("0 of ") and panel.error == ""
+    assert len(sc.trace.until(crash_ms - 1)) < len(sc.trace) and sc.now_ms == 40_000
+    panel.scrubber.value = sc.now_ms
+    assert "0 of" not in panel.view.summary

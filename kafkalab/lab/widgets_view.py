@@ -36,7 +36,9 @@ class PanelView:
     """Draws one plot of a scenario at a moment of virtual time, and the table that goes with it.
 
     The frame is derived from the whole trace once per trace change and then cut at ``until_ms``
-    (rows with ``time_ms <= until_ms``), so moving the time scrubber never re-derives anything.
+    (rows with ``time_ms <= until_ms``), so moving the time scrubber re-derives nothing. A frame
+    without a ``time_ms`` column (deliveries, membership, retention, log) is derived again from the
+    trace as it was at ``until_ms`` (``Trace.until``) when the scrubber looks back.
 
     Args:
         plot: a name in ``PLOTS`` or a callable ``draw(scenario, until_ms, ax)`` that draws on
@@ -56,6 +58,8 @@ class PanelView:
         self._canvas = FigureCanvasAgg(self.figure)
         self._cache_key: tuple | None = None
         self._frame: Any = None
+        self._then_key: tuple | None = None
+        self._then: Any = None
         self.summary = ""
 
     def frame(self, scenario: Any) -> Any:
@@ -67,6 +71,16 @@ class PanelView:
             self._frame = getattr(frames, frame_name)(scenario, **self.scope)
             self._cache_key = key
         return self._frame
+
+    def _frame_then(self, scenario: Any, until_ms: int) -> Any:
+        """The plot's frame derived from the trace as it was at ``until_ms`` (cached per moment)."""
+        key = (id(scenario), len(scenario.trace), until_ms)
+        if key != self._then_key:
+            frame_name, _, _ = PLOTS[self.plot]
+            frames = importlib.import_module("kafkalab.lab.frames")
+            self._then = getattr(frames, frame_name)(scenario.trace.until(until_ms), **self.scope)
+            self._then_key = key
+        return self._then
 
     def draw(self, scenario: Any, until_ms: int, marks: list[tuple[int, str]]) -> Any:
         """Redraw the figure at ``until_ms`` with the script's actions marked; return the table frame."""
@@ -86,6 +100,8 @@ class PanelView:
         _, plot_name, _ = PLOTS[self.plot]
         plots = importlib.import_module("kafkalab.lab.plots")
         cut = cut_at(self.frame(scenario), until_ms)
+        if until_ms < scenario.now_ms and "time_ms" not in getattr(cut, "columns", ()):
+            cut = self._frame_then(scenario, until_ms)     # no time column to cut: derive it as it was then
         getattr(plots, plot_name)(cut, ax=ax)
         if "time_ms" in getattr(cut, "columns", ()):
             ax.set_xlim(left=0, right=max(scenario.now_ms, 1))
