@@ -82,3 +82,20 @@ def test_plots_bad_input():
         plots.plot_log(F.deliveries_frame(crash_before_commit(), group="g"))
     with pytest.raises(ValueError, match="not drawn by a kafkalab plot"):
         plots.summary(matplotlib.figure.Figure().add_subplot())
+
+
+def test_plots_duplicates_bars_per_input_and_the_duplicated_ones_in_vermillion():
+    """On the exactly-once-pipeline scenario: the at-least-once app has inputs with two visible outputs (drawn
+    in the "visible more than once" collection), the exactly-once app has none; side effects repeat in both."""
+    from kafkalab.sim import library
+
+    out = F.outputs_frame(library.run("exactly-once-pipeline"))
+    drawn = {}
+    for app in ("alo", "eos"):
+        ax = plots.plot_duplicates(out[out["app"] == app])
+        drawn[app] = {c.get_label(): len(c.get_paths()) for c in ax.collections}
+        inputs = int(plots.summary(ax).split()[1].rstrip(","))
+        assert drawn[app]["output records (all)"] == inputs > 0
+        assert 0 < len(ax.get_xticks()) <= 12
+    assert drawn["alo"]["visible more than once"] >= 1 and "visible more than once" not in drawn["eos"]
+    assert drawn["alo"]["side effects"] == drawn["eos"]["side effects"] > 0

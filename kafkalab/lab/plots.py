@@ -142,12 +142,23 @@ def plot_duplicates(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
             c[2] += bool(vis)
     keys = sorted(counts)
     effects, written, visible = ([counts[k][i] for k in keys] for i in range(3))
-    x = range(len(keys))
-    ax.bar([i - 0.27 for i in x], effects, width=0.27, color=palette.WARN, label="side effects")
-    ax.bar(list(x), written, width=0.27, color=palette.MUTED, label="output records (all)")
-    ax.bar([i + 0.27 for i in x], visible, width=0.27, label="visible to read_committed",
-           color=[palette.BAD if v > 1 else palette.OK for v in visible])
-    ax.set_xticks(list(x), [f"{t}-{p}@{o}" for t, p, o in keys], rotation=90, fontsize="x-small")
+    # bars as PolyCollections (one polygon per bar), and at most 12 tick labels: a Rectangle and a rotated
+    # label per input made this plot the slowest to draw (~450 ms for 60 inputs)
+    for shift, heights, label, color in ((-0.27, effects, "side effects", palette.WARN),
+                                         (0.0, written, "output records (all)", palette.MUTED),
+                                         (0.27, [v if v <= 1 else 0 for v in visible], "visible to read_committed",
+                                          palette.OK),
+                                         (0.27, [v if v > 1 else 0 for v in visible], "visible more than once",
+                                          palette.BAD)):
+        verts = [[(i + shift - 0.13, 0), (i + shift - 0.13, h), (i + shift + 0.13, h), (i + shift + 0.13, 0)]
+                 for i, h in enumerate(heights) if h]
+        if verts or label != "visible more than once":
+            ax.add_collection(PolyCollection(verts, facecolors=color, edgecolors="none", label=label))
+    ax.set_xlim(-1, max(len(keys), 1))
+    ax.set_ylim(0, max([1, *effects, *written, *visible]) + 0.5)
+    step = max(1, -(-len(keys) // 12))
+    ticks = list(range(0, len(keys), step))
+    ax.set_xticks(ticks, [f"{keys[i][0]}-{keys[i][1]}@{keys[i][2]}" for i in ticks], rotation=90, fontsize="x-small")
     if keys:
         ax.legend(loc="upper right", fontsize="small")
     dup_out = sum(v > 1 for v in visible)
