@@ -104,13 +104,11 @@ class Consumer(OffsetsApi, ClientBase):
         run = self._run
         if run is None:
             return
-        st, first, last, ev = run
+        st, first, last, ev, member_id, generation_id = run
         if ev is None:
-            coord = self._coordinator
             run[3] = self._cluster.trace.append(
                 "deliver", "poll() handed records to the application", group=self._group_id,
-                client=self._name, client_id=self._client_id, member_id=coord.member_id if coord else "",
-                generation_id=coord.generation_id if coord else -1,
+                client=self._name, client_id=self._client_id, member_id=member_id, generation_id=generation_id,
                 topic=st.topic, partition=st.partition, first_offset=first, last_offset=last)
         if seal:
             self._run = None
@@ -173,7 +171,8 @@ class Consumer(OffsetsApi, ClientBase):
         if self._run is not None:
             self._flush_run()
         if self._cluster is not None:
-            self._run = [st, off, off, None]
+            coord = self._coordinator       # the membership when the first record was handed over
+            self._run = [st, off, off, None, coord.member_id if coord else "", coord.generation_id if coord else -1]
             self._run_timer = self._clock.call_later(0, self._flush_run, priority=100)
             self._cluster.trace.defer(self._run_event)
 
@@ -300,10 +299,25 @@ class Consumer(OffsetsApi, ClientBase):
                     assignment=[list(tp) for tp in self._fetcher.assigned])
         self._commits.start()
 
-    def _queue_revoke(self, partitions: list[tuple[str, int]], *, lost: bool, then_join: bool, reason: str) -> None:
+    def _queue_revoke(self, partitions: list[tuple[str, int]] | None, *, lost: bool, then_join: bool,
+                      reason: str) -> None:
+        """Queue a revoke for the application's next poll; ``partitions=None``: whatever is assigned then
+        (eager rebalances and lost memberships take everything, including an assignment queued earlier)."""
+        if lost:
+            self._drop_pending_assigns()
         self._callbacks.append((self._serve_revoke, (partitions, lost, then_join, reason)))
 
+    def _drop_pending_assigns(self) -> None:
+        """The membership is gone: assignments queued for the application but not served yet are outdated
+        (librdkafka discards rebalance ops of an outdated version the same way)."""
+        kept = [op for op in self._callbacks if getattr(op[0], "__func__", None) is not Consumer._serve_assign]
+        if len(kept) != len(self._callbacks):
+            self._callbacks.clear()
+            self._callbacks.extend(kept)
+
     def _serve_revoke(self, partitions, lost, then_join, reason) -> None:
+        if partitions is None:
+            partitions = sorted(self._fetcher.assigned)
         self._revoke_now(partitions, lost=lost, reason=reason)
         coord = self._coordinator
         if then_join and coord is not None and coord.state == "revoking":

@@ -91,7 +91,7 @@ class ConsumerCoordinator:
             return
         if self.c._assignment_tps() and (not self.cooperative or lost):
             self.state = "revoking"
-            self.c._queue_revoke(sorted(self.c._assignment_tps()), lost=lost, then_join=True, reason=reason)
+            self.c._queue_revoke(None, lost=lost, then_join=True, reason=reason)
             return
         self.join(reason)
 
@@ -181,9 +181,11 @@ class ConsumerCoordinator:
             self.generation_id = -1
         self.state = "init"
         lost = err in (ERR.UNKNOWN_MEMBER_ID, ERR.ILLEGAL_GENERATION)
+        if lost:
+            c._drop_pending_assigns()
         if lost and c._assignment_tps():
             self.state = "revoking"
-            c._queue_revoke(sorted(c._assignment_tps()), lost=True, then_join=True,
+            c._queue_revoke(None, lost=True, then_join=True,
                             reason=f"{where}: {KafkaError(err).name()}")
             self.owned = set()
         else:
@@ -246,8 +248,9 @@ class ConsumerCoordinator:
         self.generation_id = -1
         self.member_id = "" if self.instance_id is None else self.member_id
         c._push_event(Message(error=KafkaError(ERR._MAX_POLL_EXCEEDED, text)))
+        c._drop_pending_assigns()
         if c._assignment_tps():
-            c._queue_revoke(sorted(c._assignment_tps()), lost=True, then_join=False, reason="max.poll.interval.ms")
+            c._queue_revoke(None, lost=True, then_join=False, reason="max.poll.interval.ms")
         self.owned = set()
 
     def on_poll(self) -> None:
