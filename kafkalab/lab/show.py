@@ -47,7 +47,7 @@ def png_bytes(figure: Figure, dpi: int = 100) -> bytes:
     """``figure`` rendered as PNG bytes (Agg, never pyplot)."""
     buf = io.BytesIO()
     FigureCanvasAgg(figure)
-    figure.savefig(buf, format="png", dpi=dpi)
+    figure.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")   # labels are never cut off
     return buf.getvalue()
 
 
