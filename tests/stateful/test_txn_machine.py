@@ -89,7 +89,7 @@ class TxnWorld:
     def _on_error(self, exc: KafkaException) -> None:
         err = exc.args[0]
         event(f"tx error {err.name()} fatal={err.fatal()}")
-        if err.fatal():
+        if err.fatal() or err.code() == ERR._FATAL:    # produce() refuses with a plain _FATAL code (as librdkafka)
             self.state = FATAL
             self._settle_pending(aborted=True)
         elif err.txn_requires_abort():
@@ -118,7 +118,16 @@ class TxnWorld:
             return
         for _ in range(count):
             value = self._value()
-            self.producer.produce("t", value, partition=partition)
+            try:
+                self.producer.produce("t", value, partition=partition)
+            except KafkaException as exc:
+                # the coordinator aborted the transaction after transaction.timeout.ms and bumped the epoch: the
+                # producer learnt it from an earlier request's answer, so this call fails (§5.1 step 6)
+                self.status[value] = "aborted"
+                self._on_error(exc)
+                explained = self.cluster.trace.events("txn_state", transactional_id="tx", new="PrepareEpochFence")
+                assert explained, f"produce refused without a fence or timeout: {exc}"
+                return
             self.status[value] = "pending"
             self.pending.append(value)
 
