@@ -320,7 +320,7 @@ class GroupMachine(RuleBasedStateMachine):
         assert trace.text().replace(self.cluster.name, "CLUSTER") == same, "same seed and steps, different trace"
 
 
-# One example (up to 30 steps, invariants after each, then the replay) costs ~1-3 s: run half the profile's
-# max_examples (dev 15, ci 30, nightly 1000).
-GroupMachine.TestCase.settings = settings(max_examples=max(1, settings().max_examples // 2), stateful_step_count=30)
+# One example (up to 50 steps, invariants after each, then the replay) costs ~5-40 ms: run the profile's
+# max_examples (dev 30, ci 60, nightly 2000).
+GroupMachine.TestCase.settings = settings(max_examples=settings().max_examples, stateful_step_count=50)
 TestGroupMachine = GroupMachine.TestCase
