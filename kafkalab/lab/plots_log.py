@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
 from matplotlib.patches import Rectangle
 
 from . import palette
@@ -88,12 +89,16 @@ def plot_log(frame: pd.DataFrame, *, ax: Axes | None = None, max_cells: int = 20
     ax = new_axes(ax)
     a = frame.attrs
     shown = frame.tail(max_cells)
+    # one PolyCollection per cell state (a Rectangle per cell cost ~1 ms each to draw)
+    cells: dict[str, list] = {}
     for r in shown.itertuples():
-        ax.add_patch(Rectangle((r.offset, 0), 1, 1, facecolor=_CELL_COLORS.get(r.state, palette.OK),
-                               edgecolor="white", hatch="//" if r.state == "aborted" else None))
-        if r.kind == "control":
-            ax.text(r.offset + 0.5, 0.5, "C" if r.control == "COMMIT" else "A", ha="center", va="center",
-                    color="white", fontsize="small", fontweight="bold")
+        cells.setdefault(r.state, []).append([(r.offset, 0), (r.offset, 1), (r.offset + 1, 1), (r.offset + 1, 0)])
+    for state, verts in cells.items():
+        ax.add_collection(PolyCollection(verts, facecolors=_CELL_COLORS.get(state, palette.OK), edgecolors="white",
+                                         hatch="//" if state == "aborted" else None, label=state))
+    for r in shown[shown["kind"] == "control"].itertuples():
+        ax.text(r.offset + 0.5, 0.5, "C" if r.control == "COMMIT" else "A", ha="center", va="center",
+                color="white", fontsize="small", fontweight="bold")
     below = [("log start", a.get("log_start_offset")), ("LSO", a.get("last_stable_offset")),
              ("HW", a.get("high_watermark")), ("LEO", a.get("log_end_offset"))]
     _pointers(ax, below, -0.15, -1)
@@ -116,14 +121,12 @@ def plot_log(frame: pd.DataFrame, *, ax: Axes | None = None, max_cells: int = 20
 
 
 def _pointers(ax: Axes, marks: list, y: float, direction: int) -> None:
-    """Arrows pointing at offset boundaries; labels at the same offset are stacked."""
-    stacked: dict[int, int] = {}
+    """Arrows pointing at offset boundaries; labels at the same offset share one arrow, one line each."""
+    at: dict[int, list[str]] = {}
     for label, offset in marks:
-        if offset is None:
-            continue
-        level = stacked.get(offset, 0)
-        stacked[offset] = level + 1
-        ty = y + direction * (0.5 + 0.45 * level)
-        ax.annotate(label, xy=(offset, 0 if direction < 0 else 1), xytext=(offset, ty), ha="center",
-                    va="top" if direction < 0 else "bottom", fontsize="small",
+        if offset is not None:
+            at.setdefault(offset, []).append(label)
+    for offset, labels in at.items():
+        ax.annotate("\n".join(labels), xy=(offset, 0 if direction < 0 else 1), xytext=(offset, y + direction * 0.5),
+                    ha="center", va="top" if direction < 0 else "bottom", fontsize="small",
                     arrowprops={"arrowstyle": "->", "color": palette.BLACK})
