@@ -342,3 +342,39 @@ def test_groups_offsets_expire_after_group_is_empty(conf):
     again = []
     pump([c2], 40, lambda i, m: again.append(m.offset()))
     assert again == [0, 1, 2]               # back to auto.offset.reset=earliest
+
+
+def test_groups_assignment_queued_before_max_poll_exceeded_is_dropped(conf):
+    """Found by tests/stateful/test_group_machine.py: a member gets a new assignment (queued for its next
+    poll), then exceeds max.poll.interval.ms without polling and leaves. When it polls again, the queued
+    assignment belongs to a membership that is gone: it must not be applied (librdkafka discards outdated
+    rebalance ops). Before the fix the next generation's incremental assign raised _INVALID_ARG
+    "already assigned" out of poll()."""
+    cluster = kafkalab.Cluster(seed=3, config={"group.initial.rebalance.delay.ms": 0})
+    cluster.create_topic("orders", 3)
+    conf = {"bootstrap.servers": cluster.bootstrap_servers}
+    members = {}
+    for name in ("c0", "c1", "c2"):
+        members[name] = Consumer({**conf, "group.id": "g", "client.id": name,
+                                  "partition.assignment.strategy": "cooperative-sticky", "session.timeout.ms": 6_000,
+                                  "heartbeat.interval.ms": 2_000, "max.poll.interval.ms": 20_000})
+        members[name].subscribe(["orders"])
+    for c in members.values():
+        c.poll(0.05)
+    assert len(members["c0"].assignment()) == 1
+    cluster.crash(members["c1"])
+    cluster.crash(members["c2"])
+    cluster.advance(40_000)          # c0 is given all 3 partitions, never polls, and leaves the group
+    assert cluster.trace.events("max_poll_exceeded", client_id="c0")
+    late = Consumer({**conf, "group.id": "g", "client.id": "c3", "partition.assignment.strategy": "cooperative-sticky",
+                     "session.timeout.ms": 6_000, "heartbeat.interval.ms": 2_000, "max.poll.interval.ms": 20_000})
+    late.subscribe(["orders"])
+    first = members["c0"].poll(0.05)
+    assert first is not None and first.error().code() == KafkaError._MAX_POLL_EXCEEDED
+    for _ in range(6):
+        members["c0"].poll(0.5)      # raised KafkaException(_INVALID_ARG) before the fix
+        late.poll(0.5)
+    owned = sorted(tp.partition for c in (members["c0"], late) for tp in c.assignment())
+    assert owned == [0, 1, 2]
+    lost = cluster.trace.events("lost", client_id="c0")
+    assert lost and lost[0]["partitions"] == [["orders", 0]]   # only what the application had been given
