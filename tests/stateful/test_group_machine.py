@@ -184,9 +184,12 @@ class GroupMachine(RuleBasedStateMachine):
     # -- the model, replayed from the trace -----------------------------------------------------------
     def _replay_trace(self) -> None:
         events = self.cluster.trace.events()
-        last_read = events[self.trace_seen - 1] if self.trace_seen else None
-        if last_read is not None and last_read.kind == "deliver" and last_read.get("group") == GROUP:
-            self._on_deliver(last_read)   # the last event read was an open run of deliveries: it may have grown
+        # deliveries: from every deliver event each time, since a published run of deliveries keeps growing while
+        # its consumer's run is open, even after other consumers' runs were published behind it (Trace.defer)
+        self.trace_delivered = set()
+        for ev in events:
+            if ev.kind == "deliver" and ev.get("group") == GROUP:
+                self._add_delivered(ev)
         for ev in events[self.trace_seen:]:
             assert ev.seq == self.last_seq + 1 and ev.time_ms <= self.cluster.now_ms
             self.last_seq = ev.seq
@@ -235,7 +238,7 @@ class GroupMachine(RuleBasedStateMachine):
         for topic, partition in ev["partitions"]:
             self.committed.pop((topic, partition), None)
 
-    def _on_deliver(self, ev) -> None:
+    def _add_delivered(self, ev) -> None:
         self.trace_delivered.update((ev["partition"], o) for o in range(ev["first_offset"], ev["last_offset"] + 1))
 
     def _on_offset_reset(self, ev) -> None:
