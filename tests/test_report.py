@@ -77,6 +77,7 @@ def test_report_command_writes_offline_report_and_index(built: tuple) -> None:
     assert report.network_references(page) == []
     images = png_images(page)
     assert len(images) == 2 and all(img.startswith(PNG_MAGIC) for img in images)
+    assert 'alt="Lag of the group per partition' in page and "No description has been provided" not in page
     assert "kafkalab-widget-note" in page and "application/vnd.jupyter.widget-view+json" not in page
     assert "image not included offline" in page and "done" in page
     index = (out / "index.html").read_text(encoding="utf-8")

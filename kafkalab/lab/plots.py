@@ -84,11 +84,12 @@ def plot_lag(frame: pd.DataFrame, *, ax: Axes | None = None, column: str = "lag"
         parts.append(f"{t}-{p} {'-' if pd.isna(last) else int(last)}")
     if parts:
         ax.legend(loc="upper left", fontsize="small")
-    group = frame.attrs.get("group", "the group")
+    group = frame.attrs.get("group")
+    whose = f"group {group}" if group else "the group"
     peak = frame[column].max() if len(frame) else None
-    text = (f"Lag of group {group} per partition over time; at the end: {', '.join(parts) or 'no partitions'}"
+    text = (f"Lag of {whose} per partition over time; at the end: {', '.join(parts) or 'no partitions'}"
             f"{'' if peak is None or pd.isna(peak) else f'; the largest lag was {int(peak)}'}.")
-    return finish(ax, f"Consumer lag of group {group}", "virtual time (ms)", "lag (records)", text)
+    return finish(ax, f"Consumer lag of {whose}", "virtual time (ms)", "lag (records)", text)
 
 
 def plot_redeliveries(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:

@@ -33,12 +33,19 @@ CELL_TIMEOUT_S = 300
 DEFAULT_NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
 # The lab template without its network loads: no require.js (only widgets need it), no widget
-# renderer, no MathJax, no mermaid.
+# renderer, no MathJax, no mermaid. PNG outputs get their text/plain as alt text (a kafkalab figure's
+# one-sentence summary) instead of nbconvert's "No description has been provided for this image".
 TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block data_png scoped -%}
+<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"
+ alt="{{ (output.data.get('text/plain') or 'figure') | escape_html }}">
+</div>
+{%- endblock data_png -%}
 """
 TEMPLATE_NAME = "kafkalab_report.html.j2"
 
