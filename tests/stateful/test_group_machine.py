@@ -40,7 +40,7 @@ class GroupMachine(RuleBasedStateMachine):
     @initialize(partitions=st.integers(1, 4), strategy=st.sampled_from(["range", "roundrobin", "cooperative-sticky"]),
                 semantics=st.sampled_from(["librdkafka", "java"]), auto_commit=st.booleans(),
                 reset=st.sampled_from(["earliest", "latest"]), initial_delay_ms=st.sampled_from([0, 3_000]),
-                session_ms=st.sampled_from([6_000, 10_000]))
+                session_ms=st.sampled_from([6_000, 10_000]), initial_members=st.integers(0, 3))
     def start(self, **params):
         self.params = params
         self.cluster = kafkalab.Cluster(seed=3, config={"group.initial.rebalance.delay.ms": params["initial_delay_ms"]})
@@ -62,6 +62,8 @@ class GroupMachine(RuleBasedStateMachine):
         self.committed: dict[tuple[str, int], int] = {}
         self.trace_delivered: set[tuple[int, int]] = set()
         self.reset_below: dict[int, list[tuple[int, int]]] = {}   # partition -> skipped [from, to) ranges
+        for _ in range(params["initial_members"]):   # part of the setup (replayed by start), not of self.steps
+            self.do_add_consumer()
 
     # -- rules -----------------------------------------------------------------------------------------
     @precondition(lambda self: len(self.consumers) < MAX_LIVE and self.created < MAX_CREATED)
