@@ -302,9 +302,8 @@ class Consumer(OffsetsApi, ClientBase):
     def _queue_revoke(self, partitions: list[tuple[str, int]] | None, *, lost: bool, then_join: bool,
                       reason: str) -> None:
         """Queue a revoke for the application's next poll; ``partitions=None``: whatever is assigned then
-        (eager rebalances and lost memberships take everything, including an assignment queued earlier)."""
-        if lost:
-            self._drop_pending_assigns()
+        (eager rebalances and lost memberships take everything, including an assignment queued earlier).
+        Where the membership is lost, the coordinator first drops queued assigns (``_drop_pending_assigns``)."""
         self._callbacks.append((self._serve_revoke, (partitions, lost, then_join, reason)))
 
     def _drop_pending_assigns(self) -> None:

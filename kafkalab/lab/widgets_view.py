@@ -66,19 +66,21 @@ class PanelView:
         """The plot's frame for the whole trace so far (cached until the trace grows)."""
         key = (id(scenario), len(scenario.trace), scenario.now_ms)
         if key != self._cache_key:
-            frame_name, _, _ = PLOTS[self.plot]
-            frames = importlib.import_module("kafkalab.lab.frames")
-            self._frame = getattr(frames, frame_name)(scenario, **self.scope)
+            self._frame = self._derive(scenario)
             self._cache_key = key
         return self._frame
+
+    def _derive(self, source: Any) -> Any:
+        """The plot's frame function applied to ``source`` (a Scenario or a Trace) and the scope."""
+        frame_name, _, _ = PLOTS[self.plot]
+        frames = importlib.import_module("kafkalab.lab.frames")
+        return getattr(frames, frame_name)(source, **self.scope)
 
     def _frame_then(self, scenario: Any, until_ms: int) -> Any:
         """The plot's frame derived from the trace as it was at ``until_ms`` (cached per moment)."""
         key = (id(scenario), len(scenario.trace), until_ms)
         if key != self._then_key:
-            frame_name, _, _ = PLOTS[self.plot]
-            frames = importlib.import_module("kafkalab.lab.frames")
-            self._then = getattr(frames, frame_name)(scenario.trace.until(until_ms), **self.scope)
+            self._then = self._derive(scenario.trace.until(until_ms))
             self._then_key = key
         return self._then
 

@@ -60,7 +60,6 @@ class GroupMachine(RuleBasedStateMachine):
         self.state = GroupState.EMPTY.value
         self.members: set[str] = set()
         self.committed: dict[tuple[str, int], int] = {}
-        self.trace_delivered: set[tuple[int, int]] = set()
         self.reset_below: dict[int, list[tuple[int, int]]] = {}   # partition -> skipped [from, to) ranges
         for _ in range(params["initial_members"]):   # part of the setup (replayed by start), not of self.steps
             self.do_add_consumer()
@@ -186,12 +185,6 @@ class GroupMachine(RuleBasedStateMachine):
     # -- the model, replayed from the trace -----------------------------------------------------------
     def _replay_trace(self) -> None:
         events = self.cluster.trace.events()
-        # deliveries: from every deliver event each time, since a published run of deliveries keeps growing while
-        # its consumer's run is open, even after other consumers' runs were published behind it (Trace.defer)
-        self.trace_delivered = set()
-        for ev in events:
-            if ev.kind == "deliver" and ev.get("group") == GROUP:
-                self._add_delivered(ev)
         for ev in events[self.trace_seen:]:
             assert ev.seq == self.last_seq + 1 and ev.time_ms <= self.cluster.now_ms
             self.last_seq = ev.seq
@@ -240,8 +233,12 @@ class GroupMachine(RuleBasedStateMachine):
         for topic, partition in ev["partitions"]:
             self.committed.pop((topic, partition), None)
 
-    def _add_delivered(self, ev) -> None:
-        self.trace_delivered.update((ev["partition"], o) for o in range(ev["first_offset"], ev["last_offset"] + 1))
+    def _trace_delivered(self) -> set[tuple[int, int]]:
+        """(partition, offset) of every record the trace says was handed to the group. Read from every deliver
+        event each time: a published run of deliveries keeps growing while its consumer's run is open, even
+        after other consumers' runs were published behind it (Trace.defer)."""
+        return {(ev["partition"], o) for ev in self.cluster.trace.events("deliver", group=GROUP)
+                for o in range(ev["first_offset"], ev["last_offset"] + 1)}
 
     def _on_offset_reset(self, ev) -> None:
         low = 0 if ev["from_offset"] is None else ev["from_offset"]
@@ -301,7 +298,7 @@ class GroupMachine(RuleBasedStateMachine):
         if not hasattr(self, "cluster"):
             return
         self._replay_trace()
-        assert self.trace_delivered == self.delivered
+        assert self._trace_delivered() == self.delivered
         for (topic, partition), offset in self.committed.items():
             assert offset <= self.cluster.partition(topic, partition).high_watermark
             skipped = self.reset_below.get(partition, [])
