@@ -8,6 +8,7 @@ user's home changes the run. The notebook file is read into memory and never wri
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from pathlib import Path
@@ -57,8 +58,12 @@ def isolated_jupyter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_executes_headless(path: Path, isolated_jupyter: None, capsys: pytest.CaptureFixture) -> None:
-    """Every cell runs without an error (nbclient raises CellExecutionError); the file is untouched."""
+def test_notebook_executes_headless(path: Path, isolated_jupyter: None, capsys: pytest.CaptureFixture,
+                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every cell runs without an error (nbclient raises CellExecutionError); the file is untouched; every
+    figure shown (cell outputs and panels) passes ``kafkalab.lab.figcheck``."""
+    checks = tmp_path / "figcheck.jsonl"
+    monkeypatch.setenv("KAFKALAB_FIGCHECK", str(checks))
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT_S, allow_errors=False,
@@ -75,6 +80,11 @@ def test_notebook_executes_headless(path: Path, isolated_jupyter: None, capsys: 
     unseen = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and PLOT_CALL.search(cell.source)
               and not any("image/png" in out.get("data", {}) for out in cell.get("outputs", []))]
     assert unseen == [], f"{path.name}: cells {unseen} call a plot_* function but show no figure"
+    checked = [json.loads(line) for line in checks.read_text().splitlines()] if checks.exists() else []
+    shown = sum(1 for cell in nb.cells for out in cell.get("outputs", []) if "image/png" in out.get("data", {}))
+    assert shown == 0 or checked, f"{path.name}: {shown} figures shown, none went through figcheck"
+    bad = [f"{c['where']} {c['title']}: {p}" for c in checked for p in c["problems"]]
+    assert bad == [], f"{path.name}: {len(bad)} figure problems:\n" + "\n".join(bad)
 
 
 #: A kafkalab plot call that makes its own figure (no ``ax=``), which must appear as the cell's output.

@@ -27,6 +27,17 @@ def trace_of(source: Any, name: str = "trace") -> Trace:
                     f"got {type(source).__name__}")
 
 
+def end_ms_of(trace: Trace) -> int:
+    """The experiment's end: the virtual time the trace's clock stands at (a Scenario's ``now_ms``, or the
+    cut of ``Trace.until``). Frames store it as ``frame.attrs["end_ms"]`` so a plot covers the whole run."""
+    clock = getattr(trace, "_clock", None)
+    now = getattr(clock, "now_ms", None)
+    if isinstance(now, int):
+        return now
+    last = trace.last_event() if hasattr(trace, "last_event") else None
+    return int(last.time_ms) if last is not None else 0
+
+
 def known_groups(trace: Trace) -> list[str]:
     """Group ids that appear in the trace (any event with a ``group`` field), sorted."""
     return sorted({ev.fields["group"] for ev in trace if isinstance(ev.fields.get("group"), str)})

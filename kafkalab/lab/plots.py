@@ -65,33 +65,6 @@ def finish(ax: Axes, title: str, xlabel: str, ylabel: str, text: str) -> Axes:
     return ax
 
 
-def plot_lag(frame: pd.DataFrame, *, ax: Axes | None = None, column: str = "lag") -> Axes:
-    """Lag of each partition over time (a step line per partition), from ``lag_frame``.
-
-    ``column``: "lag" (end offset at the group's isolation level minus the committed offset) or
-    "tool_lag" (high watermark minus committed offset, as ``kafka-consumer-groups`` prints it).
-    Partitions without a committed offset leave a gap.
-
-    Kafka: ``kafka-consumer-groups.sh --describe`` LAG.
-    """
-    check_frame(frame, ["time_ms", "topic", "partition", column], "plot_lag")
-    ax = new_axes(ax)
-    parts = []
-    for i, ((t, p), g) in enumerate(frame.groupby(["topic", "partition"], sort=True)):
-        y = g[column].astype("float64")
-        ax.step(g["time_ms"].to_numpy(), y.to_numpy(), where="post", color=palette.color(i), label=f"{t}-{p}")
-        last = g[column].iloc[-1]
-        parts.append(f"{t}-{p} {'-' if pd.isna(last) else int(last)}")
-    if parts:
-        ax.legend(loc="upper left", fontsize="small")
-    group = frame.attrs.get("group")
-    whose = f"group {group}" if group else "the group"
-    peak = frame[column].max() if len(frame) else None
-    text = (f"Lag of {whose} per partition over time; at the end: {', '.join(parts) or 'no partitions'}"
-            f"{'' if peak is None or pd.isna(peak) else f'; the largest lag was {int(peak)}'}.")
-    return finish(ax, f"Consumer lag of {whose}", "virtual time (ms)", "lag (records)", text)
-
-
 def plot_redeliveries(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """One bar per delivered offset, its height the number of deliveries, from ``deliveries_frame``.
 
@@ -170,7 +143,7 @@ def plot_duplicates(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
                   "count", text)
 
 
-from .plots_groups import plot_membership  # noqa: E402
+from .plots_groups import plot_lag, plot_membership  # noqa: E402
 from .plots_log import plot_log, plot_retention_timeline  # noqa: E402
 
 __all__ = ["plot_duplicates", "plot_lag", "plot_log", "plot_membership", "plot_redeliveries",

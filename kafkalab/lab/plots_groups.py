@@ -1,4 +1,5 @@
-"""Membership Gantt chart: who owned which partition when, with crashes and rebalances marked.
+"""Group plots: lag per partition over time, and the membership Gantt chart (who owned which partition
+when, with crashes and rebalances marked).
 
 Lab layer (matplotlib); the engine never imports it. Public name re-exported by ``plots``.
 """
@@ -57,3 +58,30 @@ def plot_membership(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
             f"over {len(lanes)} partitions, {len(frame.attrs.get('rebalances', []))} rebalances and "
             f"{len(frame.attrs.get('crashes', []))} crashes.")
     return finish(ax, f"Who owned which partition (group {group})", "virtual time (ms)", "partition", text)
+
+
+def plot_lag(frame: pd.DataFrame, *, ax: Axes | None = None, column: str = "lag") -> Axes:
+    """Lag of each partition over time (a step line per partition), from ``lag_frame``.
+
+    ``column``: "lag" (end offset at the group's isolation level minus the committed offset) or
+    "tool_lag" (high watermark minus committed offset, as ``kafka-consumer-groups`` prints it).
+    Partitions without a committed offset leave a gap.
+
+    Kafka: ``kafka-consumer-groups.sh --describe`` LAG.
+    """
+    check_frame(frame, ["time_ms", "topic", "partition", column], "plot_lag")
+    ax = new_axes(ax)
+    parts = []
+    for i, ((t, p), g) in enumerate(frame.groupby(["topic", "partition"], sort=True)):
+        y = g[column].astype("float64")
+        ax.step(g["time_ms"].to_numpy(), y.to_numpy(), where="post", color=palette.color(i), label=f"{t}-{p}")
+        last = g[column].iloc[-1]
+        parts.append(f"{t}-{p} {'-' if pd.isna(last) else int(last)}")
+    if parts:
+        ax.legend(loc="upper left", fontsize="small")
+    group = frame.attrs.get("group")
+    whose = f"group {group}" if group else "the group"
+    peak = frame[column].max() if len(frame) else None
+    text = (f"Lag of {whose} per partition over time; at the end: {', '.join(parts) or 'no partitions'}"
+            f"{'' if peak is None or pd.isna(peak) else f'; the largest lag was {int(peak)}'}.")
+    return finish(ax, f"Consumer lag of {whose}", "virtual time (ms)", "lag (records)", text)

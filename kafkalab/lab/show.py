@@ -17,6 +17,8 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from . import figcheck
+
 _pending: list[Figure] = []
 _hooked_shell: Any = None
 
@@ -66,5 +68,6 @@ def flush() -> None:
     from IPython.display import display
 
     for figure in figures:
+        figcheck.record(figure, "cell output", tight=True)
         png = base64.b64encode(png_bytes(figure)).decode("ascii")
         display({"image/png": png, "text/plain": alt_text(figure)}, raw=True)
