@@ -104,7 +104,7 @@ def _has_data(artist: Any) -> bool:
         return len(artist.get_xdata()) > 0
     if isinstance(artist, Collection):
         paths = artist.get_paths()
-        return len(paths) > 0 and (len(getattr(artist, "get_offsets", list)()) > 0 or any(len(p.vertices) for p in paths))
+        return len(paths) > 0 and any(len(p.vertices) for p in paths)
     return True
 
 
