@@ -43,11 +43,13 @@ def test_plots_lag_one_line_per_partition(crashed):
 
 def test_plots_membership_bars_crash_and_hatch(crashed):
     ax = plots.plot_membership(F.membership_frame(crashed, group="g"))
-    bars = [c for c in ax.collections if isinstance(c, PolyCollection)]
-    assert len(bars) == 3                       # c1 live, c1 after the crash (hatched), c2
-    assert any(c.get_hatch() == "//" for c in bars)
-    assert "crash c1" in [t.get_text() for t in ax.texts]
-    assert "1 crashes" in _labelled(ax)
+    bars = {c.get_label(): c for c in ax.collections if isinstance(c, PolyCollection)}
+    assert len(bars["orders-0"].get_paths()) == 2       # c1 live until its crash, then c2
+    assert bars["still assigned to a crashed member"].get_hatch() == "//"
+    crash = [ln for ln in ax.get_lines() if ln.get_label() == "crash (process died)"]
+    assert len(crash) == 1 and len(crash[0].get_xdata()) == 1          # one mark per crash
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["c2", "c1"]
+    assert "1 crash" in _labelled(ax)
 
 
 def test_plots_log_cells_markers_and_pointers():

@@ -417,7 +417,8 @@ class GroupCoordinator:
             member.session_timer.cancel()
         self.trace.record("member_removed", reason, group=grp.group_id, member_id=member.member_id,
                           client_id=member.client_id, cause=cause, generation_id=grp.generation_id,
-                          partitions=[list(tp) for tp in member.assignment])
+                          partitions=[list(tp) for tp in member.assignment],
+                          last_heartbeat_ms=member.last_heartbeat_ms)
         if not rebalance:
             return
         if grp.state in (GroupState.STABLE, GroupState.COMPLETING_REBALANCE):

@@ -11,7 +11,15 @@ from typing import Any
 
 import pandas as pd
 
-from .frames_common import OffsetTracker, check_group, check_isolation, int_col, topic_partitions, trace_of
+from .frames_common import (
+    OffsetTracker,
+    check_group,
+    check_isolation,
+    end_ms_of,
+    int_col,
+    topic_partitions,
+    trace_of,
+)
 
 LAG_COLUMNS = ["seq", "time_ms", "topic", "partition", "committed_offset", "high_watermark",
                "last_stable_offset", "end_offset", "lag", "tool_lag", "cause"]
@@ -50,7 +58,8 @@ def lag_frame(trace: Any, group: str, *, isolation_level: str = "read_committed"
 
     Columns: seq, time_ms, partition, committed_offset, high_watermark, last_stable_offset,
     end_offset (int64 except committed_offset, lag, tool_lag: Int64), topic and cause (str).
-    ``frame.attrs``: ``group``, ``isolation_level``.
+    ``frame.attrs``: ``group``, ``isolation_level``, ``end_ms`` (the experiment's end,
+    ``frames_common.end_ms_of``: a plot draws every partition's last value up to it).
 
     Kafka: ``kafka-consumer-groups.sh --describe`` (CURRENT-OFFSET, LOG-END-OFFSET, LAG);
     ``isolation.level``. Simplification: the high watermark equals the log end offset (one broker).
@@ -93,7 +102,7 @@ def lag_frame(trace: Any, group: str, *, isolation_level: str = "read_committed"
             for p in range(counts.get(t, 0)):
                 row(last, (t, p), "end")
     df = _lag_df(rows)
-    df.attrs.update({"group": group, "isolation_level": isolation_level})
+    df.attrs.update({"group": group, "isolation_level": isolation_level, "end_ms": end_ms_of(trace)})
     return df
 
 
@@ -174,8 +183,15 @@ def membership_frame(trace: Any, group: str) -> pd.DataFrame:
 
     Columns: member_id, client_id, client (the instance name), topic, end (str); generation_id,
     partition, from_ms (int64); to_ms, crashed_ms (Int64). ``frame.attrs``: ``group``, ``end_ms``
-    (last event time), ``generations`` (list of (time_ms, generation_id)), ``rebalances`` (times
-    the group entered PreparingRebalance, with the reason) and ``crashes`` (list of (time_ms, client_id)).
+    (the experiment's end, ``frames_common.end_ms_of``: the scenario's clock or the cut of
+    ``Trace.until``), ``members`` (list of (client, client_id) of every consumer instance that joined the
+    group, in joining order, including members that never owned a partition), ``idle`` (list of
+    (client, client_id, from_ms, to_ms or None): a member assigned nothing in a generation),
+    ``generations`` (list of (time_ms,
+    generation_id)), ``rebalances`` (times the group entered PreparingRebalance, with the reason),
+    ``crashes`` (list of (time_ms, client_id)), ``crashed`` (the same as (time_ms, client)) and
+    ``removals`` (list of (time_ms, client_id, cause, last_heartbeat_ms, client); the last heartbeat is
+    None when the trace does not say).
 
     Kafka: classic group protocol (JoinGroup/SyncGroup generations); ``session.timeout.ms``.
 
@@ -185,29 +201,54 @@ def membership_frame(trace: Any, group: str) -> pd.DataFrame:
     trace = trace_of(trace)
     check_group(trace, group)
     own = _Ownership()
-    attrs: dict[str, Any] = {"group": group, "end_ms": 0, "generations": [], "rebalances": [], "crashes": []}
+    attrs: dict[str, Any] = {"group": group, "end_ms": end_ms_of(trace), "members": [], "generations": [],
+                             "rebalances": [], "crashes": [], "crashed": [], "removals": [], "idle": []}
+    client_of: dict[str, str] = {}  # member id -> client instance
+    idle: dict[str, tuple] = {}     # client -> (client_id, member_id, from_ms): a member that owns nothing
+
+    def stop_idle(which, time_ms) -> None:
+        for client in [c for c, o in idle.items() if which(c, o)]:
+            client_id, _member, since = idle.pop(client)
+            attrs["idle"].append((client, client_id, since, time_ms))
+
     for ev in trace:
-        attrs["end_ms"] = ev.time_ms
         f = ev.fields
-        if ev.kind == "client_crashed" and f["client"] in own.clients:
+        if ev.kind == "client_crashed" and (f["client"] in own.clients
+                                            or f["client"] in {c for c, _ in attrs["members"]}):
             attrs["crashes"].append((ev.time_ms, f["client_id"]))
+            attrs["crashed"].append((ev.time_ms, f["client"]))
             own.crash(f["client"], ev.time_ms)
         if f.get("group") != group:
             continue
+        if f.get("member_id") and f.get("client"):
+            client_of[f["member_id"]] = f["client"]
+        if ev.kind == "join_group" and f.get("client") and (f["client"], f["client_id"]) not in attrs["members"]:
+            attrs["members"].append((f["client"], f["client_id"]))
         if ev.kind == "generation":
             attrs["generations"].append((ev.time_ms, f["generation_id"]))
         elif ev.kind == "group_state" and f["new"] == "PreparingRebalance":
             attrs["rebalances"].append((ev.time_ms, ev.reason))
         elif ev.kind == "assigned" and f.get("member_id"):
             own.assigned(ev)
+            owned = f.get("assignment") if f.get("assignment") is not None else f["partitions"]
+            if owned:
+                stop_idle(lambda c, o, f=f: c == f["client"], ev.time_ms)
+            elif f["client"] not in idle:
+                idle[f["client"]] = (f["client_id"], f["member_id"], ev.time_ms)
         elif ev.kind in ("revoked", "lost") and f.get("member_id"):
             own.close(lambda k, o, f=f: k[0] == f["client"] and list(k[1:]) in f["partitions"], ev.time_ms, ev.kind)
         elif ev.kind == "consumer_closed":
             own.close(lambda k, o, f=f: k[0] == f["client"], ev.time_ms, "closed")
+            stop_idle(lambda c, o, f=f: c == f["client"], ev.time_ms)
         elif ev.kind == "member_removed":
+            attrs["removals"].append((ev.time_ms, f["client_id"], f["cause"], f.get("last_heartbeat_ms"),
+                                      client_of.get(f["member_id"])))
             own.close(lambda k, o, f=f: o["member_id"] == f["member_id"], ev.time_ms, f"removed: {f['cause']}")
+            stop_idle(lambda c, o, f=f: o[1] == f["member_id"], ev.time_ms)
         elif ev.kind == "member_replaced":
             own.close(lambda k, o, f=f: o["member_id"] == f["old_member_id"], ev.time_ms, "replaced")
+            stop_idle(lambda c, o, f=f: o[1] == f["old_member_id"], ev.time_ms)
+    stop_idle(lambda c, o: True, None)
     own.close(lambda k, o: True, None, None)
     rows = sorted(own.rows, key=lambda r: (r["topic"], r["partition"], r["from_ms"], r["client"]))
     df = pd.DataFrame({c: pd.Series([r[c] for r in rows],
