@@ -3,8 +3,10 @@
 The only layer that imports pandas, matplotlib and ipywidgets; the engine and ``kafkalab.sim``
 never import it. ``from kafkalab import lab`` then ``lab.plot_lag(lab.lag_frame(scenario, group="billing"))``.
 ``kafkalab.lab.widgets`` (ipywidgets) is imported on its own, so frames and plots work without it.
+Imported in IPython, it makes a failed check cell say what to do (``kafkalab.lab.checks``).
 """
 
+from . import checks as _checks
 from .frames import (
     deliveries_frame,
     events_frame,
@@ -14,15 +16,19 @@ from .frames import (
     outputs_frame,
     retention_frame,
 )
+from .frames_outputs import processed_frame
 from .plots import (
     plot_duplicates,
     plot_lag,
     plot_log,
     plot_membership,
+    plot_processed,
     plot_redeliveries,
     plot_retention_timeline,
     summary,
 )
+
+_checks.install()
 
 __all__ = [
     "deliveries_frame",
@@ -35,8 +41,10 @@ __all__ = [
     "plot_lag",
     "plot_log",
     "plot_membership",
+    "plot_processed",
     "plot_redeliveries",
     "plot_retention_timeline",
+    "processed_frame",
     "retention_frame",
     "summary",
 ]

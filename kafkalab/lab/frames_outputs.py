@@ -1,4 +1,5 @@
-"""Pipeline outputs frame: each output record and side effect linked to the input record it came from.
+"""Pipeline outputs frame (each output record and side effect linked to the input record it came from) and
+processed_frame (how many times each input record was processed, per application).
 
 Derived from the trace: ``append``/``control_record`` on the output topic (which offsets exist and
 whether their transaction committed), the sim's ``app_produced`` (output offset -> input offset)
@@ -142,3 +143,57 @@ def _mark_duplicates(rows: list[dict]) -> None:
     for r in rows:
         key = (r["kind"], r.get("app"), r.get("input_topic"), r.get("input_partition"), r.get("input_offset"))
         r["copies"] = seen.get(key, 0) if r.get("input_topic") is not None else 0
+
+
+PROCESSED_COLUMNS = ["row", "app", "topic", "partition", "offset", "processed"]
+
+
+def processed_frame(source: Any, *, topic: str | None = None, app: str | None = None) -> pd.DataFrame:
+    """How many times each input record was processed, per application: 0 is a lost record, 2 a duplicate.
+
+    ``source``: a Trace, anything with a ``.trace`` (Scenario, Cluster, a ``library_eos`` run), or a
+    dict ``{row name: source}`` (one row per entry, e.g. one run per commit policy). Counts come from
+    the trace's ``app_processed`` events (an application finished processing the record); the
+    offsets are every data record appended to the topics those events name (or ``topic``), so an
+    offset no application processed has a row with ``processed`` 0. Without a dict, rows are the
+    apps of the trace (``app`` keeps one).
+
+    Columns: row, app, topic (str); partition, offset, processed (int64). Sorted by row (in order of
+    appearance), topic, partition, offset.
+
+    Kafka: a lab metric; Kafka itself does not know whether a record was processed, only what was
+    committed.
+
+    Raises:
+        ValueError: unknown ``topic`` or ``app``, or no ``app_processed`` events.
+    """
+    sources = source if isinstance(source, dict) else {None: source}
+    rows: list[dict] = []
+    for name, src in sources.items():
+        trace = trace_of(src, "source")
+        done = [ev for ev in trace.events("app_processed") if app is None or ev.fields.get("app") == app]
+        if not done:
+            raise ValueError(f"no app_processed events{f' for app={app!r}' if app else ''} in the trace"
+                             f"{f' of {name!r}' if name is not None else ''}")
+        topics = [topic] if topic is not None else sorted({ev.fields["topic"] for ev in done})
+        for t in topics:
+            check_topic(trace, t)
+        offsets: dict[tuple[str, int], set[int]] = {}
+        for ev in trace.events("append"):
+            if ev.fields["topic"] in topics:
+                offsets.setdefault((ev.fields["topic"], ev.fields["partition"]), set()).update(
+                    range(ev.fields["base_offset"], ev.fields["last_offset"] + 1))
+        apps = list(dict.fromkeys(ev.fields.get("app") for ev in done))
+        for a in apps:
+            counts: dict[tuple[str, int, int], int] = {}
+            for ev in done:
+                if ev.fields.get("app") == a:
+                    key = (ev.fields["topic"], ev.fields["partition"], ev.fields["offset"])
+                    counts[key] = counts.get(key, 0) + 1
+            for (t, p), offs in sorted(offsets.items()):
+                for o in sorted(offs):
+                    rows.append({"row": a if name is None else name, "app": a, "topic": t, "partition": p,
+                                 "offset": o, "processed": counts.get((t, p, o), 0)})
+    return pd.DataFrame({c: pd.Series([r[c] for r in rows],
+                                      dtype="int64" if c in ("partition", "offset", "processed") else "object")
+                         for c in PROCESSED_COLUMNS})

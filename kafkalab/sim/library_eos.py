@@ -168,6 +168,8 @@ def _consume_until_crash(run: DeliveryRun, consumer: Consumer, processing_ms: in
             return True
         cluster.advance(processing_ms)
         run.processed.append(msg.offset())
+        cluster.trace.record("app_processed", "record processed", app=policy, topic=msg.topic(),
+                             partition=msg.partition(), offset=msg.offset())
         if policy == "commit_after_processing":
             consumer.commit(message=msg, asynchronous=False)
         elif policy == "auto_commit_store_after_processing":
