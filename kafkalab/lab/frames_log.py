@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from .frames_common import OffsetTracker, check_partition, check_topic, trace_of
+from .frames_common import OffsetTracker, check_partition, check_topic, end_ms_of, trace_of
 
 RETENTION_COLUMNS = ["kind", "topic", "partition", "time_ms", "base_offset", "end_offset", "created_ms",
                      "rolled_ms", "roll_cause", "deleted_ms", "delete_cause", "delete_reason", "group",
@@ -38,7 +38,9 @@ def retention_frame(trace: Any, topic: str) -> pd.DataFrame:
 
     Columns: kind, topic, roll_cause, delete_cause, delete_reason, group, reason (str or None);
     partition, time_ms (int64); base_offset, end_offset, created_ms, rolled_ms, deleted_ms,
-    offset (Int64). Sorted by kind, partition, time.
+    offset (Int64). Sorted by kind, partition, time. ``frame.attrs``: ``topic`` and ``end_ms``, the
+    experiment's end (``frames_common.end_ms_of``: the scenario's clock or the cut of ``Trace.until``),
+    up to which a plot draws the segments still in the log and the last offsets.
 
     Kafka: ``retention.ms``, ``retention.bytes``, ``segment.bytes``, ``segment.ms``, log start offset.
 
@@ -78,8 +80,10 @@ def retention_frame(trace: Any, topic: str) -> pd.DataFrame:
         rows.append(seg)
     order = {"segment": 0, "log_start_offset": 1, "committed_offset": 2}
     rows.sort(key=lambda r: (order[r["kind"]], r["partition"], r["time_ms"], r.get("base_offset") or 0))
-    return pd.DataFrame({c: pd.Series([topic if c == "topic" else r.get(c) for r in rows],
-                                      dtype=_RETENTION_INT.get(c, "object")) for c in RETENTION_COLUMNS})
+    df = pd.DataFrame({c: pd.Series([topic if c == "topic" else r.get(c) for r in rows],
+                                    dtype=_RETENTION_INT.get(c, "object")) for c in RETENTION_COLUMNS})
+    df.attrs.update({"topic": topic, "end_ms": end_ms_of(trace)})
+    return df
 
 
 def _segment_event(ev, segments: dict, rows: list, leo: dict) -> None:
@@ -120,7 +124,8 @@ def log_frame(source: Any, topic: str, partition: int, *, at_ms: int | None = No
     "aborted" (its transaction's ABORT marker landed: read_committed consumers drop it), "open"
     (its transaction is still running: it holds back the LSO) or "marker".
     ``frame.attrs``: topic, partition, at_ms, ``log_start_offset``, ``last_stable_offset``,
-    ``high_watermark``, ``log_end_offset`` and ``committed`` ({group: committed offset}).
+    ``high_watermark``, ``log_end_offset``, ``committed`` ({group: committed offset}) and ``end_ms``
+    (``at_ms``, or the experiment's end: ``frames_common.end_ms_of``).
 
     Columns: offset, producer_id, append_ms (int64); transactional (bool); kind, control, state (str).
 
@@ -164,7 +169,8 @@ def log_frame(source: Any, topic: str, partition: int, *, at_ms: int | None = No
     df.attrs.update({"topic": topic, "partition": partition, "at_ms": at_ms, "log_start_offset": start,
                      "last_stable_offset": offsets.last_stable_offset(tp),
                      "high_watermark": offsets.high_watermark(tp), "log_end_offset": offsets.leo.get(tp, 0),
-                     "committed": {g: o for g, o in sorted(committed.items()) if o is not None}})
+                     "committed": {g: o for g, o in sorted(committed.items()) if o is not None},
+                     "end_ms": at_ms if at_ms is not None else end_ms_of(trace)})
     return df
 
 
