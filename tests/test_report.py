@@ -176,3 +176,100 @@ def test_learner_export_with_nbconvert_keeps_final_figures(tmp_path: Path) -> No
     assert run.returncode == 0, run.stderr
     images = png_images((tmp_path / "mine.html").read_text(encoding="utf-8"))
     assert len(images) == 2 and all(img.startswith(PNG_MAGIC) for img in images)
+
+
+# -- the ``kafkalab`` nbconvert exporter (JupyterLab's File > Save and Export Notebook As > Kafkalab) ----------
+def saved_notebook(path: Path) -> Path:
+    """A notebook as a learner saved it after clicking a panel: outputs present, never executed here.
+
+    Its code would fail if run (``raise SystemExit``), so an exporter that re-executed it could not
+    produce the saved outputs. The panel is in H4's form: a widget view (the controls) and a normal
+    image/png output with its status as text/plain, updated in place through a display_id.
+    """
+    view = {"version_major": 2, "version_minor": 0, "model_id": "abc"}
+    png = base64.b64encode(PNG_MAGIC + b"not-a-real-image").decode("ascii")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    panel = nbformat.v4.new_code_cell("raise SystemExit('not executed by an export')", execution_count=3)
+    panel.outputs = [
+        nbformat.v4.new_output("display_data", data={WIDGET_VIEW: view, "text/plain": "VBox(...)"}),
+        nbformat.v4.new_output("display_data", data={"image/png": png,
+                                                     "text/plain": "virtual time 70 s (now); script: 4 actions"},
+                               metadata={"image/png": {"width": 720, "height": 330}}),
+    ]
+    printed = nbformat.v4.new_code_cell("print('x')", execution_count=4)
+    printed.outputs = [nbformat.v4.new_output("stream", name="stdout", text="saved output 42\n")]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Crash before commit\n\n## The panel\n\nA <b>bold</b> claim."),
+                panel, printed]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_exporter_is_registered_as_kafkalab() -> None:
+    from nbconvert.exporters import get_export_names, get_exporter
+
+    from kafkalab.lab.export import KafkalabExporter
+
+    assert get_exporter("kafkalab") is KafkalabExporter
+    assert "kafkalab" in get_export_names()            # what jupyter_server's /api/nbconvert lists
+    assert KafkalabExporter.export_from_notebook == "kafkalab report (offline HTML)"
+    assert KafkalabExporter.output_mimetype == "text/html"
+
+
+def test_nbconvert_to_kafkalab_keeps_the_saved_notebook_and_renders_markdown_when_sanitizing(tmp_path: Path) -> None:
+    """``jupyter nbconvert --to kafkalab`` with sanitize_html set (as JupyterLab's HTML dialog does)."""
+    src = saved_notebook(tmp_path / "mine.ipynb")
+    run = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "kafkalab", str(src),
+                          "--HTMLExporter.sanitize_html=True", "--KafkalabExporter.sanitize_html=True"],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    page = (tmp_path / "mine.html").read_text(encoding="utf-8")
+    assert '<h1 id="Crash-before-commit">' in page and '<h2 id="The-panel">' in page and "<b>bold</b>" in page
+    assert "&lt;h1" not in page and "&lt;p" not in page and "&lt;b&gt;" not in page
+    assert "saved output 42" in page and "not executed by an export" in page    # the saved outputs, not a run
+    assert "kafkalab-widget-note" in page and WIDGET_VIEW not in page and "widget-state" not in page
+    images = png_images(page)
+    assert len(images) == 1 and images[0].startswith(PNG_MAGIC)
+    assert 'alt="virtual time 70 s (now); script: 4 actions"' in page
+    assert 'width="720"' in page and 'height="330"' in page      # a 2x PNG is shown at its display size
+    assert report.network_references(page) == []
+    assert nbformat.read(src, as_version=4).metadata.get("widgets"), "the export must not change the notebook"
+
+
+def test_exporter_leaves_the_notebook_unchanged_and_matches_the_report(tmp_path: Path) -> None:
+    from kafkalab.lab.export import KafkalabExporter
+
+    nb = nbformat.read(saved_notebook(tmp_path / "mine.ipynb"), as_version=4)
+    before = nbformat.writes(nb)
+    body, resources = KafkalabExporter(sanitize_html=True).from_notebook_node(
+        nb, resources={"metadata": {"name": "mine", "path": str(tmp_path)}})
+    assert nbformat.writes(nb) == before and resources["output_extension"] == ".html"
+    assert body == report.render_html(nb, "mine", tmp_path)
+    assert "<title>mine</title>" in body
+
+
+def test_exporter_refuses_a_page_that_would_load_from_the_network(tmp_path: Path) -> None:
+    from kafkalab.lab.export import KafkalabExporter
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("show()")
+    cell.outputs = [nbformat.v4.new_output("display_data",
+                                           data={"text/html": '<script src="https://cdn.example/x.js"></script>'})]
+    nb.cells = [cell]
+    with pytest.raises(RuntimeError, match="would load from the network"):
+        KafkalabExporter().from_notebook_node(nb)
+
+
+def test_exporter_keeps_inline_html_and_embeds_local_images(tmp_path: Path) -> None:
+    """nbconvert's embed_images re-parses inline HTML (``<b>x</b>`` became ``<b></b>x``); kafkalab's does not."""
+    from kafkalab.lab.export import KafkalabExporter
+
+    (tmp_path / "pic.png").write_bytes(PNG_MAGIC + b"local")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("A <b>bold</b> word, <i>two</i>.\n\n![local](pic.png)\n\n"
+                                              '<img src="pic.png" alt="html image">')]
+    body, _ = KafkalabExporter().from_notebook_node(nb, resources={"metadata": {"name": "m", "path": str(tmp_path)}})
+    assert "A <b>bold</b> word, <i>two</i>." in body
+    images = png_images(body)
+    assert images == [PNG_MAGIC + b"local"] * 2 and report.network_references(body) == []

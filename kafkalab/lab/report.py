@@ -6,9 +6,12 @@ figures are PNG ``data:`` URIs, CSS is inlined, and nothing is loaded from the n
 template's network loads are left out: require.js and the widget renderer (no widget views are kept,
 see below), MathJax (the notebooks use no TeX math; ``uses_math`` checks that) and mermaid.
 
-Interactive panels are **replaced by their static snapshot**: a widget view needs the JavaScript
-widget runtime and the live kernel, so each widget view output becomes a one-line note, and what the
-notebook shows with ``panel.snapshot()`` (a normal PNG output) stays. ``index.html`` links the reports.
+Interactive panels are **replaced by their static figure**: a widget view needs the JavaScript
+widget runtime and the live kernel, so each widget view output becomes a one-line note, and the
+panel's figure (a normal PNG output, or the PNG published beside the widget view) stays, as do
+``panel.snapshot()`` outputs. ``index.html`` links the reports. The same page comes from a notebook the
+learner ran and saved, without executing it again: the ``kafkalab`` nbconvert exporter
+(``kafkalab.lab.export``; JupyterLab's File → Save and Export Notebook As → Kafkalab).
 
 Bad input (unknown notebook, an output folder that cannot be written) raises ``ReportError``, which
 the command line turns into a message and exit code 2.
@@ -27,14 +30,15 @@ from pathlib import Path
 import nbformat
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_NOTE = ('<p class="kafkalab-widget-note"><em>Interactive panel: it runs in JupyterLab. '
-               'A kafkalab panel appears below as it was when the notebook ran.</em></p>')
+WIDGET_NOTE = ('<p class="kafkalab-widget-note"><em>Interactive controls: they run in JupyterLab only. '
+               "A kafkalab panel's figure is kept as the notebook saved it.</em></p>")
 CELL_TIMEOUT_S = 300
 DEFAULT_NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
 # The lab template without its network loads: no require.js (only widgets need it), no widget
 # renderer, no MathJax, no mermaid. PNG outputs get their text/plain as alt text (a kafkalab figure's
-# one-sentence summary) instead of nbconvert's "No description has been provided for this image".
+# one-sentence summary) instead of nbconvert's "No description has been provided for this image", and
+# keep their width/height metadata (a 2x HiDPI panel image is shown at its display size).
 TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
@@ -43,6 +47,10 @@ TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block data_png scoped -%}
 <div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
 <img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"
+{%- set width = output | get_metadata('width', 'image/png') %}
+{%- if width is not none %} width="{{ width | escape_html }}"{% endif %}
+{%- set height = output | get_metadata('height', 'image/png') %}
+{%- if height is not none %} height="{{ height | escape_html }}"{% endif %}
  alt="{{ (output.data.get('text/plain') or 'figure') | escape_html }}">
 </div>
 {%- endblock data_png -%}
@@ -112,7 +120,13 @@ def execute(path: Path, timeout_s: int = CELL_TIMEOUT_S) -> nbformat.NotebookNod
 
 
 def to_static(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Replace widget views by a note, drop saved widget state and remote images in markdown."""
+    """Replace widget views by a note, drop saved widget state and remote images in markdown (in place).
+
+    Two forms of a kafkalab panel are kept: a widget view bundle with an ``image/png`` fallback in the
+    same output (the figure becomes its own output after the note), and a panel whose figure is a normal
+    ``display_data`` output (``image/png`` + ``text/plain`` status) updated in place through a
+    ``display_id``: the saved notebook holds its last state, kept as it is. Idempotent.
+    """
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -125,9 +139,10 @@ def to_static(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             data = out.get("data", {})
             if WIDGET_VIEW in data:
                 outputs.append(nbformat.v4.new_output("display_data", data={"text/html": WIDGET_NOTE}))
-                if "image/png" in data:      # a ScenarioPanel: keep the figure it showed when the cell ran
+                if "image/png" in data:      # a ScenarioPanel: keep the figure published beside its widget view
                     out = nbformat.v4.new_output("display_data", data={k: v for k, v in data.items()
-                                                                       if k != WIDGET_VIEW})
+                                                                       if k != WIDGET_VIEW},
+                                                 metadata=out.get("metadata", {}))
                 else:
                     continue
             outputs.append(out)
@@ -145,20 +160,19 @@ def _drop_remote_images(source: str) -> str:
 
 
 def render_html(nb: nbformat.NotebookNode, name: str, source_dir: Path, *, no_input: bool = False) -> str:
-    """The notebook as one offline HTML page (nbconvert ``lab`` template without network loads)."""
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
+    """The notebook as one offline HTML page: ``export.KafkalabExporter``, the ``kafkalab`` nbconvert exporter.
 
-    exporter = HTMLExporter(template_name="lab", template_file=TEMPLATE_NAME, embed_images=True,
-                            extra_loaders=[DictLoader({TEMPLATE_NAME: TEMPLATE})])
+    Widget views become the note (``to_static``, on a copy); ``RuntimeError`` if anything would still load
+    from the network.
+    """
+    from .export import KafkalabExporter
+
+    exporter = KafkalabExporter()
     if no_input:
         exporter.exclude_input = True
         exporter.exclude_input_prompt = True
         exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": name, "path": str(source_dir)}})
-    remote = network_references(body)
-    if remote:  # a new nbconvert template or an output type nobody has checked: fail loudly, not silently online
-        raise RuntimeError(f"{name}: the report would load from the network: {remote[:5]}")
     return body
 
 
@@ -243,7 +257,7 @@ def build_reports(notebooks: list[Path], out: Path, *, no_input: bool = False,
         start = time.perf_counter()
         try:
             nb = execute(path)
-            body = render_html(to_static(nb), path.stem, path.parent, no_input=no_input)
+            body = render_html(nb, path.stem, path.parent, no_input=no_input)
         except Exception as exc:  # one failing notebook must not stop the others
             seconds = time.perf_counter() - start
             error = _describe(exc)
