@@ -126,3 +126,92 @@ def test_exactly_once_side_effects_repeat(transactional, crash_at, twice):
     _, side_effects = _run(transactional, crash_at)
     assert set(side_effects) == {b"r%02d" % i for i in range(INPUTS)}
     assert sum(1 for n in side_effects.values() if n == 2) == twice
+
+
+def _source(records: int = INPUTS) -> kafkalab.Cluster:
+    cluster = kafkalab.Cluster(seed=3)
+    cluster.create_topic("in", 1)
+    cluster.create_topic("out", 1)
+    source = Producer({"bootstrap.servers": cluster.bootstrap_servers})
+    for i in range(records):
+        source.produce("in", b"r%02d" % i, partition=0)
+    source.flush()
+    return cluster
+
+
+def _read(cluster: kafkalab.Cluster, isolation: str = "read_committed") -> Counter:
+    reader = Consumer({"bootstrap.servers": cluster.bootstrap_servers, "group.id": f"reader-{isolation}",
+                       "auto.offset.reset": "earliest", "isolation.level": isolation})
+    reader.assign([TopicPartition("out", 0)])
+    out: Counter[bytes] = Counter()
+    while (msg := reader.poll(1)) is not None:
+        if msg.error() is None:
+            out[msg.value()] += 1
+    return out
+
+
+def test_exactly_once_seed_sample_crash_between_transaction_and_commit_duplicates_nothing_lost():
+    """SEED Q4's sample as it is (auto-commit off, print(), commit_transaction() then commit(msg) outside):
+    a crash after the transaction committed and before commit(msg) re-reads the record: a duplicate, no loss."""
+    cluster = _source(4)
+    conf = {"bootstrap.servers": cluster.bootstrap_servers}
+    printed: Counter[bytes] = Counter()
+
+    def start():
+        consumer = Consumer({**conf, "group.id": "app", "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                             "isolation.level": "read_committed"})
+        consumer.subscribe(["in"])
+        producer = Producer({**conf, "transactional.id": "app"})
+        producer.init_transactions()
+        return consumer, producer
+
+    consumer, producer = start()
+    crashed = False
+    while (msg := consumer.poll(5.0)) is not None:
+        printed[msg.value()] += 1                      # print(msg.value()): the processing
+        producer.begin_transaction()
+        producer.produce("out", msg.value().upper(), partition=0)
+        producer.commit_transaction()
+        if msg.offset() == 2 and not crashed:
+            crashed = True
+            cluster.crash(consumer)
+            cluster.crash(producer)
+            cluster.advance(50_000)                    # the group forgets the dead member (session.timeout.ms)
+            consumer, producer = start()
+            continue
+        consumer.commit(msg)                           # asynchronous, outside the transaction
+    assert _read(cluster) == Counter({b"R00": 1, b"R01": 1, b"R02": 2, b"R03": 1})
+    assert printed[b"r02"] == 2
+
+
+def test_exactly_once_abortable_error_abort_and_rewind_to_committed():
+    """A produce that times out (message.timeout.ms) makes commit_transaction raise txn_requires_abort();
+    abort_transaction() and a seek to consumer.committed() re-process the batch: output once, aborted copy hidden."""
+    cluster = _source(10)
+    conf = {"bootstrap.servers": cluster.bootstrap_servers}
+    consumer = Consumer({**conf, "group.id": "app", "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.assign([TopicPartition("in", 0)])
+    producer = Producer({**conf, "transactional.id": "app-0", "message.timeout.ms": 5_000})
+    producer.init_transactions()
+    errors = []
+    batches = 0
+    while msgs := [m for m in consumer.consume(BATCH, timeout=1) if m.error() is None]:
+        batches += 1
+        if batches == 2:
+            cluster.delay_produce_response(8_000, "out")
+        producer.begin_transaction()
+        for msg in msgs:
+            producer.produce("out", msg.value().upper(), partition=0)
+        try:
+            producer.send_offsets_to_transaction(consumer.position(consumer.assignment()),
+                                                 consumer.consumer_group_metadata())
+            producer.commit_transaction()
+        except kafkalab.KafkaException as exc:
+            err = exc.args[0]
+            errors.append((err.name(), err.txn_requires_abort(), err.retriable(), err.fatal()))
+            producer.abort_transaction()
+            for tp in consumer.committed(consumer.assignment()):
+                consumer.seek(tp)
+    assert errors == [("_MSG_TIMED_OUT", True, False, False)] and batches == 3
+    assert _read(cluster) == Counter({b"R%02d" % i: 1 for i in range(10)})
+    assert sum(_read(cluster, "read_uncommitted").values()) == 15

@@ -30,7 +30,9 @@ def test_library_eos_librdkafka_auto_commit_commits_the_record_being_processed()
 
 
 def test_library_eos_pipeline_outcomes_per_mode_and_step():
-    """Exactly-once output is clean at every step; side effects repeat inside the transaction window."""
+    """Exactly-once output is clean at every step; side effects repeat inside the transaction window. The seed's
+    sample duplicates (crash between commit_transaction and commit(msg)) and never loses; with auto-commit on it
+    loses the batch whose transaction the crash aborted."""
     table = {(m, s): run_pipeline(m, s).summary() for m in PIPELINE_MODES for s in PIPELINE_STEPS}
     cells = {k: (v["missing"], v["duplicated"], v["side_effects_repeated"]) for k, v in table.items()}
     window = ("after_produce", "before_commit")
@@ -38,8 +40,22 @@ def test_library_eos_pipeline_outcomes_per_mode_and_step():
         inside = step in window
         assert cells["exactly_once", step] == (0, 0, 5 if inside else 0)
         assert cells["at_least_once", step] == ((0, 5, 5) if inside else (0, 0, 0))
-        assert cells["common_sample", step] == ((5, 0, 0) if inside else (0, 0, 0))
-    assert run_pipeline("common_sample", "after_commit", crash_batch=2).summary()["duplicated"] == 5
+        assert cells["seed_sample", step] == ((0, 0, 5) if inside else (0, 5, 5) if step == "after_commit"
+                                              else (0, 0, 0))
+        assert cells["seed_sample_auto_commit", step] == ((5, 0, 0) if inside else (0, 0, 0))
+    assert run_pipeline("seed_sample_auto_commit", "after_commit", crash_batch=2).summary()["duplicated"] == 5
+
+
+def test_library_eos_exactly_once_aborts_and_rewinds_on_an_abortable_error():
+    """slow_batch=2: the delivery times out, commit_transaction raises _MSG_TIMED_OUT (txn_requires_abort), the loop
+    aborts and seeks back to the committed offset 5: output once for read_committed, the e-mails of batch 2 twice."""
+    run = run_pipeline("exactly_once", None, slow_batch=2)
+    assert [(a["error"], a["rewound_to"]) for a in run.aborts] == [("_MSG_TIMED_OUT", [["orders", 0, 5]])]
+    assert run.summary() == {"mode": "exactly_once", "crash_step": "none", "missing": 0, "duplicated": 0,
+                             "side_effects_repeated": 5}
+    assert sum(run.output("read_uncommitted").values()) == 25
+    first = run_pipeline("exactly_once", None, slow_batch=1)        # nothing committed yet: rewind to the beginning
+    assert first.aborts[0]["rewound_to"] == [["orders", 0, -2]] and first.summary()["duplicated"] == 0
 
 
 def test_library_eos_pipeline_without_crash_outputs_each_input_once():
@@ -60,7 +76,7 @@ def test_library_eos_bad_input_names_the_parameter():
         run_delivery_policy("auto_commit", processing_ms=1.5)
     with pytest.raises(ValueError, match="crash_step must be one of after_consume"):
         run_pipeline("exactly_once", "during_lunch")
-    with pytest.raises(ValueError, match="mode must be one of at_least_once"):
+    with pytest.raises(ValueError, match="mode must be one of at_least_once, seed_sample, seed_sample_auto_commit"):
         run_pipeline("twice", None)
     with pytest.raises(ValueError, match="isolation must be one of"):
         run_pipeline("exactly_once", None).output("read_everything")

@@ -1,9 +1,9 @@
 """Experiments for notebooks 05 and 08: delivery semantics by commit placement, and a pipeline crashed at each step.
 
 Owns ``run_delivery_policy`` (one consumer process per commit policy, crashed mid-processing and
-restarted) and ``run_pipeline`` (consume-transform-produce, at-least-once, the common "EOS" sample,
-or exactly-once, crashed at one step and restarted). Each returns a result that keeps the cluster,
-so every count can be re-derived from ``cluster.trace``. Standard library and kafkalab only; no
+restarted) and ``run_pipeline`` (consume-transform-produce, at-least-once, the seed's "EOS" sample with
+and without auto-commit, or exactly-once, crashed at one step and restarted). Each returns a result that
+keeps the cluster, so every count can be re-derived from ``cluster.trace``. Standard library and kafkalab only; no
 pandas, matplotlib or ipywidgets; virtual time only.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from ..broker.cluster import Cluster
 from ..client.consumer import Consumer
-from ..client.message import TopicPartition
+from ..client.message import OFFSET_BEGINNING, TopicPartition
 from ..client.producer import Producer
 from ..errors import KafkaException
 from ..trace import Trace
@@ -24,8 +24,13 @@ from ..trace import Trace
 POLICIES = ("commit_before_processing", "commit_after_processing", "auto_commit", "auto_commit_java",
             "auto_commit_store_after_processing")
 
-#: Pipeline modes of ``run_pipeline``.
-PIPELINE_MODES = ("at_least_once", "common_sample", "exactly_once")
+#: Pipeline modes of ``run_pipeline``: at-least-once, the seed's sample as it is, the same sample with
+#: auto-commit left on, and the corrected exactly-once loop.
+PIPELINE_MODES = ("at_least_once", "seed_sample", "seed_sample_auto_commit", "exactly_once")
+
+#: The corrected loop's ``transactional.id``: stable per application instance (instance 0 of
+#: receipts-app here), the same after a restart, and not the ``group.id``.
+EXACTLY_ONCE_TRANSACTIONAL_ID = "receipts-app-0"
 
 #: Where ``run_pipeline`` can crash the application, in the order the steps happen in one batch.
 PIPELINE_STEPS = ("after_consume", "after_produce", "before_commit", "after_commit")
@@ -181,8 +186,11 @@ def _consume_until_crash(run: DeliveryRun, consumer: Consumer, processing_ms: in
 class PipelineRun:
     """A consume-transform-produce application crashed once at ``crash_step`` of batch ``crash_batch``.
 
-    ``side_effects`` counts, per input value, a write outside Kafka (a "send e-mail" call) made
-    while processing. ``output(isolation)`` reads the output topic as a fresh consumer would.
+    ``side_effects`` counts, per input value, a write outside Kafka (a "send e-mail" call, the seed
+    sample's ``print()``) made while processing. ``output(isolation)`` reads the output topic as a
+    fresh consumer would. ``outcomes`` names the errors the sample's asynchronous commits reported;
+    ``aborts`` lists each abort-and-rewind of the exactly-once loop (``error``, ``time_ms``, and
+    ``rewound_to``: the committed offsets it seeked to).
     """
 
     mode: str
@@ -194,6 +202,7 @@ class PipelineRun:
     crashes: int = 0
     batches: int = 0
     outcomes: list[str] = field(default_factory=list)
+    aborts: list[dict] = field(default_factory=list)
 
     @property
     def trace(self) -> Trace:
@@ -228,18 +237,35 @@ class _Crashed(Exception):
 
 
 def run_pipeline(mode: str, crash_step: str | None, *, inputs: int = 20, batch: int = 5, crash_batch: int = 3,
-                 processing_ms: int = 400, seed: int = 3) -> PipelineRun:
+                 processing_ms: int = 400, seed: int = 3, slow_batch: int | None = None) -> PipelineRun:
     """Run a pipeline ``orders`` -> ``receipts`` in ``mode``, crash it once at ``crash_step``, restart it.
 
-    Modes: ``at_least_once`` (plain producer, synchronous commit after producing),
-    ``common_sample`` (outputs in a transaction, then ``consumer.commit(message=msg)`` outside it,
-    asynchronous, with auto-commit left at its default, as in the sample of SEED_QUESTIONS Q4) and
-    ``exactly_once`` (``send_offsets_to_transaction(consumer.position(...), consumer_group_metadata())``
-    inside the transaction, auto-commit off). Each input takes ``processing_ms`` of virtual time.
-    ``crash_step=None`` runs without a crash.
+    Modes:
 
-    Kafka: KIP-98/KIP-447 consume-transform-produce (KAFKA_REFERENCE §5.2, §5.4, §8(c)).
-    Simplification: one input partition read with ``assign()``; the crash kills producer and consumer together.
+    - ``at_least_once``: plain producer, synchronous ``consumer.commit()`` after producing.
+    - ``seed_sample``: the sample of SEED_QUESTIONS Q4 as it is: ``enable.auto.commit=False``,
+      processing is a ``print()`` (the side effect), outputs in a transaction
+      (``transactional.id`` = the group.id), then ``consumer.commit(message=msg)`` outside it
+      (asynchronous by default). A crash between ``commit_transaction()`` and that commit
+      duplicates outputs; nothing is lost.
+    - ``seed_sample_auto_commit``: the same with ``enable.auto.commit`` left at its default (True):
+      librdkafka's timer can commit a batch whose transaction is then aborted, so outputs go missing.
+    - ``exactly_once``: ``transactional.id`` ``EXACTLY_ONCE_TRANSACTIONAL_ID`` (stable per
+      instance), auto-commit off, ``send_offsets_to_transaction(consumer.position(...),
+      consumer_group_metadata())`` inside the transaction; on an error with ``txn_requires_abort()``
+      it calls ``abort_transaction()`` and seeks each partition back to ``consumer.committed()``;
+      a ``retriable()`` error retries ``commit_transaction()``; anything else (fatal) is raised.
+
+    Each input takes ``processing_ms`` of virtual time. ``crash_step=None`` runs without a crash.
+    ``slow_batch``: during that batch (counted from 1) the broker answers the first produce request
+    for ``receipts`` after ``message.timeout.ms`` (set to 10 s for the transactional modes), so the
+    delivery fails with ``_MSG_TIMED_OUT`` and ``commit_transaction()`` raises an abortable error.
+
+    Kafka: KIP-98/KIP-447 consume-transform-produce (KAFKA_REFERENCE §5.2, §5.4, §8(c)); librdkafka's
+    transactional error classes (``KafkaError.txn_requires_abort()``, ``retriable()``, ``fatal()``).
+    Simplification: one input partition read with ``assign()``; the crash kills producer and consumer
+    together. librdkafka caps ``message.timeout.ms`` at ``transaction.timeout.ms`` (60 s) for a
+    transactional producer; the 10 s here only makes the slow-broker run short.
     """
     _check_choice("mode", mode, PIPELINE_MODES)
     if crash_step is not None:
@@ -247,9 +273,11 @@ def run_pipeline(mode: str, crash_step: str | None, *, inputs: int = 20, batch: 
     for name, value, low in (("inputs", inputs, 1), ("batch", batch, 1), ("crash_batch", crash_batch, 1),
                              ("processing_ms", processing_ms, 0), ("seed", seed, 0)):
         _check_int(name, value, low)
+    if slow_batch is not None:
+        _check_int("slow_batch", slow_batch, 1)
     cluster, conf = _new_cluster(seed, ("orders", "receipts"), inputs)
     run = PipelineRun(mode, crash_step or "none", crash_batch, inputs, cluster)
-    app = _PipelineApp(run, conf, batch, processing_ms)
+    app = _PipelineApp(run, conf, batch, processing_ms, slow_batch)
     while True:
         app.start()
         try:
@@ -262,16 +290,18 @@ def run_pipeline(mode: str, crash_step: str | None, *, inputs: int = 20, batch: 
 class _PipelineApp:
     """The application process: started, crashed and started again by ``run_pipeline``."""
 
-    def __init__(self, run: PipelineRun, conf: dict, batch: int, processing_ms: int) -> None:
+    def __init__(self, run: PipelineRun, conf: dict, batch: int, processing_ms: int, slow_batch: int | None) -> None:
         self.run, self.conf, self.batch, self.processing_ms = run, conf, batch, processing_ms
         self.transactional = run.mode != "at_least_once"
+        self.slow_batch = slow_batch
 
     def start(self) -> None:
-        extra = {"transactional.id": "receipts-app"} if self.transactional else {}
+        txn_id = EXACTLY_ONCE_TRANSACTIONAL_ID if self.run.mode == "exactly_once" else "receipts-app"
+        extra = {"transactional.id": txn_id, "message.timeout.ms": 10_000} if self.transactional else {}
         self.producer = Producer({**self.conf, "client.id": "pipeline", **extra})
         if self.transactional:
             self.producer.init_transactions()
-        auto = {} if self.run.mode == "common_sample" else {"enable.auto.commit": False}
+        auto = {} if self.run.mode == "seed_sample_auto_commit" else {"enable.auto.commit": False}
         self.consumer = Consumer({**self.conf, "group.id": "receipts-app", "client.id": "pipeline",
                                   "auto.offset.reset": "earliest", "isolation.level": "read_committed", **auto})
         self.consumer.assign([TopicPartition("orders", 0)])
@@ -290,26 +320,57 @@ class _PipelineApp:
 
     def process(self, msgs: list) -> None:
         self.step("after_consume")
+        if self.slow_batch == self.run.batches and self.transactional:
+            self.slow_batch = None                    # once: the broker answers after message.timeout.ms
+            self.run.cluster.delay_produce_response(15_000, "receipts")
         if self.transactional:
             self.producer.begin_transaction()
         for msg in msgs:
             self.run.cluster.advance(self.processing_ms)
             value = msg.value().decode()
-            self.run.side_effects[value] += 1          # e.g. an e-mail sent: outside Kafka
+            self.run.side_effects[value] += 1          # an e-mail sent, the seed's print(): outside Kafka
             self.producer.produce("receipts", key=msg.key(), value=value.upper())
         self.producer.flush()
         self.step("after_produce")
         if self.run.mode == "exactly_once":
-            self.producer.send_offsets_to_transaction(self.consumer.position(self.consumer.assignment()),
-                                                      self.consumer.consumer_group_metadata())
+            self.commit_exactly_once()
+            return
         self.step("before_commit")
         if self.transactional:
             self.producer.commit_transaction()
         else:
             self.consumer.commit(asynchronous=False)
         self.step("after_commit")
-        if self.run.mode == "common_sample":
+        if self.transactional:
             try:
                 self.consumer.commit(message=msgs[-1])      # asynchronous by default, outside the transaction
             except KafkaException as exc:
                 self.run.outcomes.append(exc.args[0].name())
+
+    def commit_exactly_once(self) -> None:
+        """Input offsets inside the transaction; on an abortable error, abort and rewind to the committed offsets."""
+        producer, consumer = self.producer, self.consumer
+        try:
+            producer.send_offsets_to_transaction(consumer.position(consumer.assignment()),
+                                                 consumer.consumer_group_metadata())
+            self.step("before_commit")
+            try:
+                producer.commit_transaction()
+            except KafkaException as exc:
+                if not exc.args[0].retriable():
+                    raise
+                producer.commit_transaction()          # retriable: the same call again
+        except KafkaException as exc:
+            err = exc.args[0]
+            if not err.txn_requires_abort():
+                raise                                  # fatal (e.g. fenced): this instance must stop
+            producer.abort_transaction()
+            rewound = []
+            for tp in consumer.committed(consumer.assignment()):
+                if tp.offset < 0:                      # nothing committed yet: where earliest starts
+                    tp.offset = OFFSET_BEGINNING
+                consumer.seek(tp)
+                rewound.append([tp.topic, tp.partition, tp.offset])
+            self.run.aborts.append({"error": err.name(), "time_ms": self.run.cluster.now_ms, "rewound_to": rewound})
+            return
+        self.step("after_commit")
