@@ -8,6 +8,8 @@ Imported in IPython, it makes a failed check cell say what to do (``kafkalab.lab
 
 from . import checks as _checks
 from .frames import (
+    commits_frame,
+    crash_timeline_frame,
     deliveries_frame,
     events_frame,
     lag_frame,
@@ -18,6 +20,9 @@ from .frames import (
 )
 from .frames_outputs import processed_frame
 from .plots import (
+    plot_commits,
+    plot_crash_timeline,
+    plot_deliveries_by_group,
     plot_duplicates,
     plot_lag,
     plot_log,
@@ -31,12 +36,17 @@ from .plots import (
 _checks.install()
 
 __all__ = [
+    "commits_frame",
+    "crash_timeline_frame",
     "deliveries_frame",
     "events_frame",
     "lag_frame",
     "log_frame",
     "membership_frame",
     "outputs_frame",
+    "plot_commits",
+    "plot_crash_timeline",
+    "plot_deliveries_by_group",
     "plot_duplicates",
     "plot_lag",
     "plot_log",

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from .frames_common import trace_of
-from .frames_groups import deliveries_frame, lag_frame, membership_frame
+from .frames_groups import commits_frame, crash_timeline_frame, deliveries_frame, lag_frame, membership_frame
 from .frames_log import log_frame, retention_frame
 from .frames_outputs import outputs_frame
 
@@ -65,5 +65,6 @@ def events_frame(trace: Any) -> pd.DataFrame:
 
 
 
-__all__ = ["deliveries_frame", "events_frame", "lag_frame", "log_frame", "membership_frame", "outputs_frame",
+__all__ = ["commits_frame", "crash_timeline_frame",
+           "deliveries_frame", "events_frame", "lag_frame", "log_frame", "membership_frame", "outputs_frame",
            "retention_frame", "trace_of"]

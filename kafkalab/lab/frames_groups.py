@@ -289,3 +289,112 @@ class _Ownership:
         for key in [k for k, o in self.open.items() if which(k, o)]:
             o = self.open.pop(key)
             self.rows.append({**o, "to_ms": time_ms, "end": end})
+
+
+CRASH_TIMELINE_COLUMNS = ["step", "event", "time_ms", "client_id", "detail"]
+
+
+def crash_timeline_frame(trace: Any, group: str, *, client_id: str | None = None) -> pd.DataFrame:
+    """The steps from a member's crash to the first redelivery of its records, one row per step.
+
+    For the first crash of a member of ``group`` (or of ``client_id``'s consumer): ``last heartbeat``
+    (the member's last heartbeat before the coordinator removed it), ``crash`` (the process died: no
+    LeaveGroup), ``removed`` (the coordinator removed the member, ``session.timeout.ms`` after the
+    last heartbeat), ``new generation`` (the rebalance that hands its partitions to survivors
+    completed) and ``first redelivery`` (a survivor received an offset the crashed member had
+    already received). A step the trace does not reach (the session has not timed out yet) is left
+    out. Columns: step (int64, 0..), time_ms (int64), event, client_id, detail (str).
+    ``frame.attrs``: ``group``, ``client_id``, ``end_ms`` (the experiment's end),
+    ``session_timeout_ms`` (removal minus last heartbeat, None without a removal) and
+    ``redelivery_gap_ms`` (crash to first redelivery, None without one).
+
+    Kafka: ``session.timeout.ms`` (classic protocol: heartbeats to the group coordinator).
+
+    Raises:
+        ValueError: ``group`` does not appear in the trace, or no member of it crashed.
+    """
+    trace = trace_of(trace)
+    check_group(trace, group)
+    members = membership_frame(trace, group)
+    crashed = [(t, c) for t, c in members.attrs["crashes"] if client_id is None or c == client_id]
+    if not crashed:
+        who = f"client.id {client_id!r}" if client_id else "a member"
+        raise ValueError(f"crash_timeline_frame: {who} of group {group!r} never crashed in this trace")
+    crash_ms, cid = crashed[0]
+    rows: list[tuple[str, int, str]] = []
+    removal = next((r for r in members.attrs["removals"] if r[1] == cid and r[0] >= crash_ms), None)
+    if removal is not None and removal[3] is not None:
+        rows.append(("last heartbeat", removal[3], "the coordinator's last sign of life from the member"))
+    rows.append(("crash", crash_ms, "process died: no LeaveGroup, no commit"))
+    gen = None
+    if removal is not None:
+        rows.append(("removed", removal[0], f"cause {removal[2]}"))
+        gen = next(((t, g) for t, g in members.attrs["generations"] if t >= removal[0]), None)
+    if gen is not None:
+        rows.append(("new generation", gen[0], f"generation {gen[1]} without {cid}"))
+    again = None
+    for ev in trace.events("deliver", group=group):
+        if ev.time_ms <= crash_ms or ev.fields["client_id"] == cid:
+            continue
+        if _delivered_to(trace, group, cid, ev, crash_ms):
+            again = ev
+            break
+    if again is not None:
+        f = again.fields
+        rows.append(("first redelivery", again.time_ms,
+                     f"{f['topic']}-{f['partition']}@{f['first_offset']} to {f['client_id']}"))
+    rows.sort(key=lambda r: r[1])
+    df = pd.DataFrame({"step": pd.Series(range(len(rows)), dtype="int64"),
+                       "event": pd.Series([r[0] for r in rows], dtype="object"),
+                       "time_ms": pd.Series([r[1] for r in rows], dtype="int64"),
+                       "client_id": pd.Series([cid] * len(rows), dtype="object"),
+                       "detail": pd.Series([r[2] for r in rows], dtype="object")})
+    df.attrs.update({"group": group, "client_id": cid, "end_ms": members.attrs["end_ms"],
+                     "session_timeout_ms": None if removal is None or removal[3] is None else removal[0] - removal[3],
+                     "redelivery_gap_ms": None if again is None else again.time_ms - crash_ms})
+    return df
+
+
+def _delivered_to(trace, group: str, client_id: str, ev, before_ms: int) -> bool:
+    """Whether ``client_id`` had received one of the offsets in deliver event ``ev`` before ``before_ms``."""
+    f = ev.fields
+    for old in trace.events("deliver", group=group, client_id=client_id):
+        g = old.fields
+        if (old.time_ms <= before_ms and (g["topic"], g["partition"]) == (f["topic"], f["partition"])
+                and g["first_offset"] <= f["last_offset"] and f["first_offset"] <= g["last_offset"]):
+            return True
+    return False
+
+
+COMMIT_COLUMNS = ["seq", "time_ms", "client_id", "member_id", "topic", "partition", "committed_offset", "error"]
+
+
+def commits_frame(trace: Any, group: str) -> pd.DataFrame:
+    """Every offset commit written for ``group``: one row per (commit, partition), in trace order.
+
+    From ``offset_commit`` events: who wrote it (``client_id``; ``member_id`` is "" for a standalone
+    ``assign()`` consumer, which commits under the group.id without being a member), the partition
+    and ``committed_offset`` (the next offset to consume). Rejected commits keep their row with
+    ``error`` set (the broker's error name) and did not change the group's offset.
+
+    Columns: seq, time_ms, partition, committed_offset (int64); client_id, member_id, topic, error
+    (str or None). ``frame.attrs``: ``group``, ``end_ms``.
+
+    Kafka: OffsetCommit; the group keeps one committed offset per partition, the last one written.
+
+    Raises:
+        ValueError: ``group`` does not appear in the trace.
+    """
+    trace = trace_of(trace)
+    check_group(trace, group)
+    rows = []
+    for ev in trace.events("offset_commit", group=group):
+        f = ev.fields
+        for t, p, o in f.get("offsets") or []:
+            rows.append((ev.seq, ev.time_ms, f.get("client_id"), f.get("member_id") or "", t, p, o, f.get("error")))
+    cols = list(zip(*rows)) if rows else [[] for _ in COMMIT_COLUMNS]
+    ints = {"seq", "time_ms", "partition", "committed_offset"}
+    df = pd.DataFrame({c: pd.Series(list(v), dtype="int64" if c in ints else "object")
+                       for c, v in zip(COMMIT_COLUMNS, cols)})
+    df.attrs.update({"group": group, "end_ms": end_ms_of(trace)})
+    return df

@@ -315,8 +315,15 @@ def _legend_outside(ax: Axes) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0, fontsize="small")
 
 
-from .plots_groups import plot_lag, plot_membership  # noqa: E402
+from .plots_groups import (  # noqa: E402
+    plot_commits,
+    plot_crash_timeline,
+    plot_deliveries_by_group,
+    plot_lag,
+    plot_membership,
+)
 from .plots_log import plot_log, plot_retention_timeline  # noqa: E402
 
-__all__ = ["plot_duplicates", "plot_lag", "plot_log", "plot_membership", "plot_processed",
+__all__ = ["plot_commits", "plot_crash_timeline", "plot_deliveries_by_group",
+           "plot_duplicates", "plot_lag", "plot_log", "plot_membership", "plot_processed",
            "plot_redeliveries", "plot_retention_timeline", "summary"]

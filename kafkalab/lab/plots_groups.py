@@ -11,9 +11,10 @@ from typing import Any
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from . import palette
+from . import palette, show
 from .plots import check_frame, finish, new_axes
 
 HATCH_LABEL = "still assigned to a crashed member"
@@ -194,3 +195,167 @@ def plot_lag(frame: pd.DataFrame, *, ax: Axes | None = None, column: str = "lag"
             f"{'' if peak is None or pd.isna(peak) else f'; the largest lag was {int(peak)}'}.")
     return finish(ax, f"Consumer lag of {whose}: end offset - committed offset", "virtual time (ms)",
                   "lag (records)", text)
+
+
+_STEP_COLORS = {"last heartbeat": palette.BLUE, "crash": palette.BAD, "removed": palette.BLACK,
+                "new generation": palette.MUTED, "first redelivery": palette.ORANGE}
+
+
+def plot_crash_timeline(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """The crash-before-commit story from ``crash_timeline_frame``: one row per step, top to bottom.
+
+    Last heartbeat -> crash -> removal by the coordinator -> new generation -> first redelivery,
+    each a marker at its virtual time with the time written beside it. Two arrows carry the
+    numbers the lesson is about: from the last heartbeat to the removal ("10.0 s =
+    session.timeout.ms after the last heartbeat") and from the crash to the first redelivery (how
+    long the crashed member's partitions went unread). The x axis covers the whole experiment.
+
+    Kafka: ``session.timeout.ms``, ``heartbeat.interval.ms``; classic group rebalance.
+    """
+    check_frame(frame, ["event", "time_ms", "detail"], "plot_crash_timeline")
+    ax = new_axes(ax)
+    end_ms = max(int(frame.attrs.get("end_ms", 0)), int(frame["time_ms"].max()) if len(frame) else 0, 1)
+    n = len(frame)
+    y_of = {}
+    for i, r in enumerate(frame.itertuples()):
+        y = n - 1 - i
+        y_of[r.event] = y
+        ax.plot([r.time_ms], [y], linestyle="none", marker="o", markersize=8,
+                color=_STEP_COLORS.get(r.event, palette.BLACK), gid=r.event)
+        extra = f": {r.detail}" if r.event in ("new generation", "first redelivery") else ""
+        ax.annotate(f"{r.time_ms / 1000:.1f} s{extra}", (r.time_ms, y), xytext=(8, 0), textcoords="offset points",
+                    ha="left", va="center", fontsize="small", gid=r.event)
+    times = dict(zip(frame["event"], frame["time_ms"]))
+    who = frame.attrs.get("client_id", "the member")
+    if "last heartbeat" in times and "removed" in times:
+        gap = (times["removed"] - times["last heartbeat"]) / 1000
+        y = y_of["removed"]
+        _span_arrow(ax, times["last heartbeat"], times["removed"], y - 0.3,
+                    f"{gap:.1f} s = session.timeout.ms after the last heartbeat", palette.BLACK)
+    if "crash" in times and "first redelivery" in times:
+        gap = (times["first redelivery"] - times["crash"]) / 1000
+        _span_arrow(ax, times["crash"], times["first redelivery"], y_of["first redelivery"] - 0.3,
+                    f"{gap:.1f} s from the crash until {who}'s records are delivered again", palette.BAD)
+    names = {"last heartbeat": f"last heartbeat ({who})", "crash": f"crash ({who})",
+             "removed": f"{who} removed from the group"}
+    ax.set_yticks(range(n), [names.get(e, e) for e in reversed(list(frame["event"]))])
+    ax.set_ylim(-0.9, max(n, 1) - 0.3)
+    ax.set_xlim(0, end_ms)
+    ax.kafkalab_x_end = end_ms  # type: ignore[attr-defined]
+    steps = "; ".join(f"{e} at {t / 1000:.1f} s" for e, t in times.items())
+    text = f"From {who}'s crash to the first redelivery in group {frame.attrs.get('group', 'the group')}: {steps}."
+    return finish(ax, f"{who} crashes before committing: what happens, and when", "virtual time (ms)", "step", text)
+
+
+def _span_arrow(ax: Axes, x0: float, x1: float, y: float, label: str, color: str) -> None:
+    """A double-headed arrow from x0 to x1 at height y with ``label`` under it (left-aligned at x0)."""
+    ax.annotate("", (x0, y), (x1, y), arrowprops={"arrowstyle": "<->", "color": color, "linewidth": 1.2})
+    ax.text(x0, y - 0.06, label, ha="left", va="top", fontsize="small", color=color)
+
+
+def plot_deliveries_by_group(frames: dict[str, pd.DataFrame]) -> list[Axes]:
+    """Small multiples: one panel per group, one bar per offset, its height how often the group received it.
+
+    ``frames`` maps a name (the group.id) to its ``deliveries_frame``. Panels share the x axis
+    (partition @ offset, the same offsets in every panel) and the y axis (deliveries), so a group
+    that received records twice stands out; each panel's title gives its count. Returns the Axes,
+    top to bottom (one new figure, displayed when the cell ends).
+
+    Kafka: each group has its own committed offsets, so each group receives every record.
+    """
+    if not isinstance(frames, dict) or not frames:
+        raise TypeError("plot_deliveries_by_group(frames): frames must be a non-empty dict {group: deliveries_frame}")
+    for name, frame in frames.items():
+        check_frame(frame, ["topic", "partition", "offset", "deliveries"], f"plot_deliveries_by_group[{name!r}]")
+    figure = Figure(figsize=(7.5, 0.9 + 1.25 * len(frames)), layout="constrained")
+    show.pending(figure)
+    axes = list(figure.subplots(len(frames), 1, sharex=True, squeeze=False)[:, 0])
+    keys = sorted({(t, int(p), int(o)) for f in frames.values()
+                   for t, p, o in zip(f["topic"], f["partition"], f["offset"])})
+    x_of = {k: i for i, k in enumerate(keys)}
+    top = max([2, *(int(f["deliveries"].max()) for f in frames.values() if len(f))])
+    for ax, (name, frame) in zip(axes, frames.items()):
+        counts = {(t, int(p), int(o)): int(d) for t, p, o, d in
+                  zip(frame["topic"], frame["partition"], frame["offset"], frame["deliveries"])}
+        for label, color, pick in (("delivered once", palette.OK, lambda d: d == 1),
+                                   ("delivered more than once", palette.BAD, lambda d: d > 1)):
+            verts = [_box(x_of[k] - 0.45, x_of[k] + 0.45, d / 2, d / 2) for k, d in counts.items() if pick(d)]
+            if verts:
+                ax.add_collection(PolyCollection(verts, facecolors=color, edgecolors="none", label=label))
+        again = sum(d > 1 for d in counts.values())
+        ax.set_ylim(0, top + 0.3)
+        ax.set_yticks(range(top + 1))
+        ax.set_xlim(-1, max(len(keys), 1))
+        finish(ax, f"{name}: {again} of {len(counts)} records delivered more than once", "", "deliveries",
+               f"Group {name} received {len(counts)} records, {again} of them more than once.")
+        ax.title.set_fontsize("medium")
+    starts = {}
+    for k, i in x_of.items():
+        starts.setdefault(k[:2], (i, k[2]))
+    axes[-1].set_xticks([i for i, _o in starts.values()], [f"{t}-{p}@{o}" for (t, p), (_i, o) in starts.items()],
+                        fontsize="small")
+    axes[-1].set_xlabel("partition @ offset")
+    handles, labels = {}, []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(lab, h)
+    labels = list(handles)
+    figure.legend([handles[k] for k in labels], labels, loc="outside right upper", fontsize="small")
+    return axes
+
+
+def plot_commits(frame: pd.DataFrame, *, ax: Axes | None = None, partition: int | None = None) -> Axes:
+    """The group's committed offset, commit after commit, coloured by the client that wrote it.
+
+    From ``commits_frame`` (one partition: ``partition``, or the first). The x axis counts the
+    commits in trace order; each commit is a step to the offset it wrote, drawn in its writer's
+    colour and labelled "a: 15". A commit that moves the offset back is annotated with the offsets
+    that will be read again; a rejected commit (``error``) is a grey cross that moves nothing.
+
+    Kafka: the group keeps one committed offset per partition, the last one written (OffsetCommit
+    from standalone ``assign()`` consumers is accepted while the group has no members).
+    """
+    check_frame(frame, ["client_id", "topic", "partition", "committed_offset", "error"], "plot_commits")
+    ax = new_axes(ax)
+    if partition is None and len(frame):
+        partition = int(frame["partition"].iloc[0])
+    rows = frame[frame["partition"] == partition] if len(frame) else frame
+    writers = list(dict.fromkeys(rows["client_id"]))
+    color_of = {w: palette.color(i) for i, w in enumerate(writers)}
+    prev, prev_writer, drawn = None, None, set()
+    ok = rows[rows["error"].isna()]
+    for n, r in enumerate(ok.itertuples(), start=1):
+        o, w = int(r.committed_offset), r.client_id
+        label = f"written by {w}"
+        xs, ys = ([n, n + 1], [o, o]) if prev is None else ([n, n, n + 1], [prev, o, o])
+        ax.plot(xs, ys, color=color_of[w], linewidth=2.5, gid=label)
+        ax.plot([n], [o], linestyle="none", marker="o", color=color_of[w],
+                label="_" if label in drawn else label, gid=label)
+        drawn.add(label)
+        ax.annotate(f"{w}: {o}", (n, o), xytext=(6, 4), textcoords="offset points", fontsize="small",
+                    color=color_of[w])
+        if prev is not None and o < prev:
+            ax.annotate(f"{w} moves it back: {o}..{prev - 1}\nwill be read again", (n, o), xytext=(6, -6),
+                        textcoords="offset points", va="top", fontsize="small", color=palette.BAD)
+        elif prev is not None and w != prev_writer:
+            ax.annotate(f"{w} overwrites {prev_writer}'s {prev}:\n{prev_writer}, restarted, skips {prev}..{o - 1}",
+                        (n, o), xytext=(6, -6), textcoords="offset points",
+                        va="top", fontsize="small", color=palette.BLACK)
+        prev, prev_writer = o, w
+    bad = rows[rows["error"].notna()]
+    if len(bad):
+        ax.plot(list(range(len(ok) + 1, len(ok) + 1 + len(bad))), list(bad["committed_offset"]), linestyle="none",
+                marker="x", color=palette.MUTED, label="rejected commit")
+    ax.set_xlim(0.5, max(len(ok), 1) + 1.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    top = int(rows["committed_offset"].max()) if len(rows) else 1
+    ax.set_ylim(0, top * 1.25 + 1)
+    if drawn:
+        legend_outside(ax)
+    group = frame.attrs.get("group", "the group")
+    topic = rows["topic"].iloc[0] if len(rows) else "?"
+    story = ", ".join(f"{w} {int(o)}" for w, o in zip(ok["client_id"], ok["committed_offset"]))
+    text = (f"Committed offset of group {group} on {topic}-{partition}, commit by commit: {story or 'none'}; "
+            f"{len(writers)} client{'' if len(writers) == 1 else 's'} wrote it.")
+    return finish(ax, f"One committed offset per partition, written by {len(writers)} clients (group {group})",
+                  "commit number, in trace order", "committed offset", text)

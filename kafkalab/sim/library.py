@@ -69,15 +69,23 @@ def lesson(name: str) -> str:
 # -- Q1 -------------------------------------------------------------------------------------------------
 @_scenario("crash-before-commit")
 def crash_before_commit(seed: int = 7, records: int = 300, crash_ms: int = 8_000, session_timeout_ms: int = 10_000,
-                        end_ms: int = 40_000) -> Scenario:
+                        end_ms: int = 40_000, c3_commit: str = "every_n") -> Scenario:
     """Three consumers share a group on a 3-partition topic; c3 crashes mid-processing before committing,
     and a survivor receives its uncommitted records again: nothing is lost, some are delivered twice.
 
     Setup: ``orders`` with 3 partitions; a producer writes ``records`` records at 20/s with keys
-    ``user-{i%12}``; c1 and c2 commit after each record, c3 commits every 10 records (a common
-    batching choice); each processes a record for 100 ms. At ``crash_ms`` c3 dies in the middle of
-    a record (``cluster.crash``: no LeaveGroup). ``session.timeout.ms`` is 10 s here to keep the
-    plots short; Kafka's default is 45 s.
+    ``customer-{i%12}`` (chosen so that CRC-32 puts 4 keys on each partition: the load is balanced,
+    100 records each, and lag rises only where a consumer stops); c1 and c2 commit after each
+    record, c3 commits every 10 records (a common batching choice; ``c3_commit="auto"`` gives it
+    confluent-kafka's defaults instead: ``enable.auto.commit`` with the offset stored when
+    ``poll()`` returns the record); each processes a record for 100 ms. At ``crash_ms`` c3 dies in
+    the middle of a record (``cluster.crash``: no LeaveGroup). ``session.timeout.ms`` is 10 s here
+    to keep the plots short; Kafka's default is 45 s.
+
+    With ``c3_commit="auto"`` the verdict depends on timing: an auto-commit that runs while the
+    record is in flight commits it (its offset was stored at ``poll()``), and the survivor starts
+    after it, so it is never processed (crash at 10.1 s: offset 66 of orders-2 lost); with no
+    auto-commit since ``poll()`` the records since the last auto-commit come again (crash at 8 s).
 
     Trace facts: ``app_crash`` (c3, in_flight); ``member_removed`` with cause ``session_timeout``
     about ``session.timeout.ms`` after c3's last heartbeat; a ``generation`` without c3; then
@@ -88,11 +96,11 @@ def crash_before_commit(seed: int = 7, records: int = 300, crash_ms: int = 8_000
     """
     sc = Scenario(seed=seed, name="crash-before-commit", topics={"orders": {"partitions": 3}},
                   broker_config=FAST_BROKER, end_ms=end_ms)
-    sc.add_producer("producer", topic="orders", rate_per_s=20, keys="user-{i%12}", count=records)
+    sc.add_producer("producer", topic="orders", rate_per_s=20, keys="customer-{i%12}", count=records)
     conf = {"session.timeout.ms": session_timeout_ms}
     sc.add_consumer("c1", group="billing", topics=["orders"], processing_ms=100, commit="after_each", config=conf)
     sc.add_consumer("c2", group="billing", topics=["orders"], processing_ms=100, commit="after_each", config=conf)
-    sc.add_consumer("c3", group="billing", topics=["orders"], processing_ms=100, commit="every_n", commit_every=10,
+    sc.add_consumer("c3", group="billing", topics=["orders"], processing_ms=100, commit=c3_commit, commit_every=10,
                     config=conf)
     sc.at(crash_ms, "crash", app="c3", point="mid_processing")
     return sc
