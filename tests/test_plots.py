@@ -60,7 +60,7 @@ def test_plots_log_cells_markers_and_pointers():
     texts = [t.get_text() for t in ax.texts]
     assert texts.count("A") == 1 and texts.count("C") == 1
     assert "log start 0" in texts and "HW = LEO 6" in texts        # pointers at one offset share a label
-    assert "LSO 5" in texts and "readers: committed 5" in texts       # group readers, next offset 5
+    assert "LSO 5" in texts and "group readers: committed 5" in texts       # group readers, next offset 5
     assert "LSO 5, HW 6, LEO 6" in _labelled(ax)
 
 

@@ -127,7 +127,7 @@ def _steps(ax: Axes, rows: pd.DataFrame, end_ms: int, color: str, label: str) ->
 
 
 # cell state -> (colour, hatch, legend text)
-_CELLS = {"committed": (palette.OK, None, "record (committed, or not transactional)"),
+_CELLS = {"committed": (palette.OK, None, "record (not transactional, or committed)"),
           "open": (palette.WARN, None, "record of an open transaction"),
           "aborted": (palette.MUTED, "//", "record of an aborted transaction"),
           "marker": (palette.MARKER, None, "transaction marker")}
@@ -171,6 +171,8 @@ def plot_log(frame: pd.DataFrame, *, ax: Axes | None = None, max_cells: int = 20
         color, hatch, label = _CELLS.get(state, (palette.OK, None, state))
         if state == "marker" and letters:
             label = "transaction marker (C commit, A abort)"
+        elif state == "committed" and not shown["transactional"].any():
+            label = "record"
         ax.add_collection(PolyCollection(cells[state], facecolors=color, edgecolors="white", hatch=hatch,
                                          label=label))
     if letters:
@@ -182,7 +184,8 @@ def plot_log(frame: pd.DataFrame, *, ax: Axes | None = None, max_cells: int = 20
     by_offset: dict[int, list[str]] = {}
     for group, offset in (a.get("committed") or {}).items():
         by_offset.setdefault(offset, []).append(group)
-    above = [(f"{', '.join(groups)}: committed", offset) for offset, groups in by_offset.items()]
+    above = [(f"group{'s' if len(groups) > 1 else ''} {', '.join(groups)}: committed", offset)
+             for offset, groups in by_offset.items()]
     n_below = _pointers(ax, below, -1, pt_per_offset, lo - 0.5, hi + 1.5)
     n_above = _pointers(ax, above, 1, pt_per_offset, lo - 0.5, hi + 1.5)
     ax.set_ylim(-0.9 - _LEVEL * max(n_below, 1), 1.9 + _LEVEL * max(n_above, 1))
