@@ -1,7 +1,7 @@
 """The buttons and sliders of a ScenarioPanel, each a thin adapter onto one ``Scenario.act`` call.
 
 Owns ``Controls`` (builds the rows of buttons and sliders from the scenario's apps and topics) and
-the slider table ``SLIDERS``. Callbacks only call ``panel.act(...)``; the panel does the work, the
+the slider table ``SLIDERS``. Callbacks only call ``panel.clicked(...)``; the panel does the work, the
 redraw and the error display. Lab layer (ipywidgets); the engine never imports it.
 """
 
@@ -11,14 +11,19 @@ from typing import Any
 
 import ipywidgets as w
 
-#: slider name -> (applies to: consumer | topic | producer, config key for set_config, min, max, step, default)
-SLIDERS: dict[str, tuple[str, str, int, int, int, int]] = {
-    "session.timeout.ms": ("consumer", "session.timeout.ms", 6_000, 120_000, 1_000, 45_000),
-    "auto.commit.interval.ms": ("consumer", "auto.commit.interval.ms", 100, 30_000, 100, 5_000),
-    "processing ms": ("consumer", "processing_ms", 0, 5_000, 10, 0),
-    "retention.ms": ("topic", "retention.ms", 1_000, 600_000, 1_000, 604_800_000),
-    "segment.ms": ("topic", "segment.ms", 1_000, 600_000, 1_000, 604_800_000),
-    "records per s": ("producer", "rate_per_s", 1, 200, 1, 10),
+#: slider name -> (applies to: consumer | topic | producer, config key for set_config, the values offered, default).
+#: The values are a few steps a learner can tell apart (the setting in effect is added when it is not one).
+SLIDERS: dict[str, tuple[str, str, tuple[int, ...], int]] = {
+    "session.timeout.ms": ("consumer", "session.timeout.ms", (6_000, 10_000, 20_000, 30_000, 45_000, 60_000, 120_000),
+                           45_000),
+    "auto.commit.interval.ms": ("consumer", "auto.commit.interval.ms", (100, 500, 1_000, 2_000, 5_000, 10_000, 30_000),
+                                5_000),
+    "processing ms": ("consumer", "processing_ms", (0, 10, 50, 100, 250, 500, 1_000, 2_000, 5_000), 0),
+    "retention.ms": ("topic", "retention.ms", (1_000, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000,
+                                               3_600_000, 86_400_000, 604_800_000), 604_800_000),
+    "segment.ms": ("topic", "segment.ms", (1_000, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000,
+                                           3_600_000, 86_400_000, 604_800_000), 604_800_000),
+    "records per s": ("producer", "rate_per_s", (1, 2, 5, 10, 20, 50, 100, 200), 10),
 }
 
 ALL = "all consumers"
@@ -61,7 +66,7 @@ class Controls:
     """Rows of buttons and sliders for ``panel.scenario``; ``box`` is the widget to show.
 
     Args:
-        panel: the owning ``ScenarioPanel`` (its ``act``, ``redraw``, ``reset``, ``snapshot``).
+        panel: the owning ``ScenarioPanel`` (its ``clicked``, ``redraw``, ``reset``, ``keep_copy``).
         run_steps_ms: one "run N s" button per entry (each appends an ``advance`` action).
         burst: records per "produce burst" click.
         sliders: slider names to show; default: every slider whose target exists in the scenario.
@@ -79,7 +84,6 @@ class Controls:
         self.slider_names = sliders
         self.crash_point = crash_point
         self.box = w.VBox()
-        self.snapshots = w.Output()
         self.rebuild()
 
     @property
@@ -95,7 +99,7 @@ class Controls:
         rows = [self._consumer_row(n) for n in consumer_names(self.scenario)]
         rows += [self._pipeline_row(n) for n in pipeline_names(self.scenario)]
         rows += [w.HBox(self._general_buttons()), *self._transaction_rows(), *self._slider_rows()]
-        self.box.children = [*rows, self.snapshots]
+        self.box.children = rows
 
     def button(self, description: str) -> w.Button:
         """The button labelled ``description``; ValueError naming the labels there are."""
@@ -118,7 +122,7 @@ class Controls:
         return button
 
     def _consumer_row(self, name: str) -> w.HBox:
-        act = self.panel.act
+        act = self.panel.clicked
         return w.HBox([
             self._make(f"crash {name}", lambda: act("crash", app=name, point=self.crash_point), "danger",
                        "the process dies: no LeaveGroup, no more heartbeats or commits"),
@@ -131,7 +135,7 @@ class Controls:
         ])
 
     def _pipeline_row(self, name: str) -> w.HBox:
-        act = self.panel.act
+        act = self.panel.clicked
         app = self.scenario.apps[name]
         point = self.crash_point if self.crash_point in getattr(app, "points", ("now",)) else "now"
         if point == "in_transaction" and not getattr(app, "exactly_once", False):
@@ -149,17 +153,18 @@ class Controls:
         if producer_names(self.scenario) or self.panel.topic:
             buttons.append(self._make("produce burst", self._burst, "", f"produce {self.burst} records at once"))
         for ms in self.run_steps_ms:
-            buttons.append(self._make(f"run {ms / 1000:g} s", lambda ms=ms: self.panel.act("advance", ms=ms),
+            buttons.append(self._make(f"run {ms / 1000:g} s", lambda ms=ms: self.panel.clicked("advance", ms=ms),
                                       "info", f"advance virtual time by {ms} ms"))
         buttons.append(self._make("reset", self.panel.reset, "warning", "back to the scenario as it was"))
-        buttons.append(self._make("snapshot", self._snapshot, "", "copy the figure and table below the panel"))
+        buttons.append(self._make("snapshot", self.panel.keep_copy, "",
+                                  "keep a copy of the figure as it is now, below the table (saved with the notebook)"))
         return buttons
 
     def _transaction_rows(self) -> list[w.HBox]:
         txn = [n for n in producer_names(self.scenario) if spec_of(self.scenario.apps[n]).get("transactional")]
         if not txn:
             return []
-        app, act = txn[0], self.panel.act
+        app, act = txn[0], self.panel.clicked
         return [w.HBox([
             self._make("begin transaction", lambda: act("begin_transaction", app=app)),
             self._make("commit transaction", lambda: act("commit_transaction", app=app), "success"),
@@ -169,25 +174,19 @@ class Controls:
     def _add_consumer(self) -> None:
         consumers = consumer_names(self.scenario)
         if not consumers:
-            self.panel.act("add_consumer", name="c1")
+            self.panel.clicked("add_consumer", name="c1")
             return
         taken = set(self.scenario.apps)
         name = next(f"c{i}" for i in range(1, len(taken) + 2) if f"c{i}" not in taken)
-        if self.panel.act("add_consumer", name=name, like=consumers[0]):
+        if self.panel.clicked("add_consumer", name=name, like=consumers[0]):
             self.rebuild()
 
     def _burst(self) -> None:
         producers = producer_names(self.scenario)
         if producers:
-            self.panel.act("produce_burst", app=producers[0], count=self.burst)
+            self.panel.clicked("produce_burst", app=producers[0], count=self.burst)
         else:
-            self.panel.act("produce_burst", topic=self.panel.topic, count=self.burst)
-
-    def _snapshot(self) -> None:
-        self.snapshots.clear_output()
-        with self.snapshots:
-            print("A copy of the panel at this moment. For your HTML export, run `panel.snapshot()` in a cell.")
-            self.panel.snapshot()
+            self.panel.clicked("produce_burst", topic=self.panel.topic, count=self.burst)
 
     # -- sliders -----------------------------------------------------------------------------
     def _slider_rows(self) -> list[Any]:
@@ -204,12 +203,12 @@ class Controls:
                "topic": self.panel.topic is not None}
         return [n for n, spec in SLIDERS.items() if has[spec[0]]]
 
-    def _make_slider(self, name: str) -> w.IntSlider:
-        _, _, lo, hi, step, _ = SLIDERS[name]
+    def _make_slider(self, name: str) -> w.SelectionSlider:
+        _, _, values, _ = SLIDERS[name]
         value = self._current(name)
-        slider = w.IntSlider(description=name, min=lo, max=max(hi, value), step=step, value=value,
-                             continuous_update=False, style={"description_width": "initial"},
-                             layout=w.Layout(width="48%"))
+        options = [(_readout(name, v), v) for v in sorted({*values, value})]
+        slider = w.SelectionSlider(description=name, options=options, value=value, continuous_update=False,
+                                   style={"description_width": "initial"}, layout=w.Layout(width="48%"))
         slider.observe(lambda change, name=name: self._on_slide(name, int(change["new"])), names="value")
         self._sliders[name] = slider
         return slider
@@ -232,12 +231,22 @@ class Controls:
     def _on_slide(self, name: str, value: int) -> None:
         target, key, *_ = SLIDERS[name]
         if target == "topic":
-            self.panel.act("set_config", topic=self.panel.topic, key=key, value=value)
+            self.panel.clicked("set_config", topic=self.panel.topic, key=key, value=value)
             return
         if target == "producer":
             apps = producer_names(self.scenario)[:1]
         else:
             apps = consumer_names(self.scenario) if self.target.value == ALL else [self.target.value]
         for app in apps:
-            if not self.panel.act("set_config", app=app, key=key, value=value):
+            if not self.panel.clicked("set_config", app=app, key=key, value=value):
                 return
+
+
+def _readout(name: str, value: int) -> str:
+    """A slider's readout: ``"45 s"``, ``"10 min"``, ``"7 d"`` for durations; the number for the others."""
+    if not name.endswith(".ms"):
+        return f"{value} ms" if name == "processing ms" else str(value)
+    for unit, ms in (("d", 86_400_000), ("h", 3_600_000), ("min", 60_000), ("s", 1_000)):
+        if value >= ms and value % ms == 0:
+            return f"{value // ms} {unit}"
+    return f"{value} ms"

@@ -1,20 +1,28 @@
 """The figure and the table a ScenarioPanel shows: a PNG of one plot, state at a chosen moment.
 
 Owns ``PanelView``: it derives a frame from the scenario's trace (``kafkalab.lab.frames``), draws it
-(``kafkalab.lab.plots``) on a matplotlib ``Figure`` that never touches pyplot, and renders the PNG
-bytes the panel's ``ipywidgets.Image`` shows. Lab layer: may import pandas and matplotlib; the
-engine never imports this module.
+(``kafkalab.lab.plots``) on a matplotlib ``Figure`` that never touches pyplot, marks the script's
+actions on a time axis, and renders HiDPI PNG bytes (2 pixels per CSS pixel: ``DPI`` is twice the
+96 px/in of a browser, and the panel shows the image at half its pixel width). The Axes sits at a
+fixed place on a canvas with room around it (legends outside the data at the right, action labels
+above); the PNG is the drawn part of the canvas, so nothing is clipped and nothing is measured twice.
+Lab layer: may import pandas, numpy, PIL and matplotlib; the engine never imports this module.
 """
 
 from __future__ import annotations
 
 import importlib
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image as PILImage
+
+from . import palette
 
 #: plot name -> (frame function, plot function, the frame's scope: "group" | "topic" | "partition")
 PLOTS: dict[str, tuple[str, str, str]] = {
@@ -28,8 +36,22 @@ PLOTS: dict[str, tuple[str, str, str]] = {
 #: A custom plot: ``draw(scenario, until_ms, ax) -> table or None`` (a pandas DataFrame for the table).
 DrawFn = Callable[[Any, int, Any], Any]
 
+#: PNG pixels per inch: twice a browser's 96 CSS px per inch, shown at half size (sharp on HiDPI screens).
+DPI = 192
+#: CSS pixels per inch: the panel's image is shown at ``pixels * CSS_DPI / DPI``.
+CSS_DPI = 96
+
 _TABLE_KEYS = ("group", "topic", "partition", "member", "app", "offset")
 _TABLE_ROWS = 12
+# The Axes' place on the canvas, in inches: (left, bottom, width, height), and the canvas around it
+# (room for long tick labels at the left, legends at the right, action labels and the title above).
+_AXES_IN = (1.6, 0.7, 5.6, 2.4)
+_ROOM_IN = (3.4, 1.5)            # right of the Axes, above it
+_PAD_PX = 12                     # white border kept around the drawn part
+_TIME = re.compile(r"\btime\b", re.IGNORECASE)
+_SECONDS = re.compile(r"\((s|seconds)\)|\bseconds\b", re.IGNORECASE)
+_MAX_MARKED = 8                  # action groups labelled on the figure (the latest ones)
+_LABEL_PT, _ROW_PT = 7, 10       # action label font size and row height, in points
 
 
 class PanelView:
@@ -44,22 +66,30 @@ class PanelView:
         plot: a name in ``PLOTS`` or a callable ``draw(scenario, until_ms, ax)`` that draws on
             ``ax`` and returns a DataFrame for the table (or None).
         scope: keyword arguments for the frame function (``group=``, ``topic=``, ``partition=``).
-        size: figure size in inches; ``dpi`` the PNG resolution.
+        size: the Axes' width and height in inches (the data area; labels and legend go around it).
+        dpi: the PNG resolution (default ``DPI``, twice the CSS pixel density).
     """
 
-    def __init__(self, plot: str | DrawFn, scope: dict[str, Any], *, size: tuple[float, float] = (7.5, 3.4),
-                 dpi: int = 80) -> None:
+    def __init__(self, plot: str | DrawFn, scope: dict[str, Any], *, size: tuple[float, float] | None = None,
+                 dpi: int = DPI) -> None:
         if not callable(plot) and plot not in PLOTS:
             raise ValueError(f"ScenarioPanel: plot must be one of {sorted(PLOTS)} or a callable, got {plot!r}")
         self.plot = plot
         self.scope = scope
         self.dpi = dpi
-        self.figure = Figure(figsize=size, dpi=dpi)
+        left, bottom, width, height = _AXES_IN
+        if size is not None:
+            width, height = size
+        canvas = (left + width + _ROOM_IN[0], bottom + height + _ROOM_IN[1])
+        self._axes_rect = (left / canvas[0], bottom / canvas[1], width / canvas[0], height / canvas[1])
+        self.figure = Figure(figsize=canvas, dpi=dpi, facecolor="white")
         self._canvas = FigureCanvasAgg(self.figure)
         self._cache_key: tuple | None = None
         self._frame: Any = None
         self._then_key: tuple | None = None
         self._then: Any = None
+        self._png: bytes | None = None
+        self.png_size = (0, 0)
         self.summary = ""
 
     def frame(self, scenario: Any) -> Any:
@@ -87,15 +117,14 @@ class PanelView:
     def draw(self, scenario: Any, until_ms: int, marks: list[tuple[int, str]]) -> Any:
         """Redraw the figure at ``until_ms`` with the script's actions marked; return the table frame."""
         self.figure.clear()
-        ax = self.figure.add_subplot()
+        self._png = None
+        ax = self.figure.add_axes(self._axes_rect)
         if callable(self.plot):
             table = self.plot(scenario, until_ms, ax)
         else:
             table = self._draw_named(scenario, until_ms, ax)
-        _mark_actions(ax, marks, until_ms, scenario.now_ms)
+        mark_actions(ax, marks, until_ms, scenario.now_ms, self._canvas.get_renderer())
         self.summary = getattr(ax, "kafkalab_summary", "") or ""
-        # fixed margins: tight_layout would cost about a third of a redraw
-        self.figure.subplots_adjust(left=0.09, right=0.98, bottom=0.16, top=0.88)
         return table
 
     def _draw_named(self, scenario: Any, until_ms: int, ax: Any) -> Any:
@@ -105,15 +134,42 @@ class PanelView:
         if until_ms < scenario.now_ms and "time_ms" not in getattr(cut, "columns", ()):
             cut = self._frame_then(scenario, until_ms)     # no time column to cut: derive it as it was then
         getattr(plots, plot_name)(cut, ax=ax)
-        if "time_ms" in getattr(cut, "columns", ()):
-            ax.set_xlim(left=0, right=max(scenario.now_ms, 1))
+        if "time_ms" in getattr(cut, "columns", ()) and _TIME.search(ax.get_xlabel() or ""):
+            end = max(scenario.now_ms, 1) / _x_scale(ax, scenario.now_ms)
+            ax.set_xlim(left=0, right=max(end, max(ax.get_xlim())))
         return latest_rows(cut)
 
     def png(self) -> bytes:
-        """The current figure as PNG bytes."""
-        buf = io.BytesIO()
-        self._canvas.print_png(buf)
-        return buf.getvalue()
+        """The current figure as PNG bytes: the drawn part of the canvas, ``dpi`` pixels per inch."""
+        if self._png is None:
+            self._canvas.draw()
+            rgba = np.asarray(self._canvas.buffer_rgba())
+            self._png = _crop_png(rgba)
+            with PILImage.open(io.BytesIO(self._png)) as im:
+                self.png_size = im.size
+        return self._png
+
+    def display_size(self) -> tuple[int, int]:
+        """The size in CSS pixels the panel shows the PNG at (``png_size`` scaled by ``CSS_DPI / dpi``)."""
+        self.png()
+        w, h = self.png_size
+        return int(w * CSS_DPI / self.dpi), int(h * CSS_DPI / self.dpi)
+
+
+def _crop_png(rgba: np.ndarray) -> bytes:
+    """PNG bytes of the part of ``rgba`` that is not white background, with a small white border."""
+    height, width = rgba.shape[:2]
+    drawn = np.ascontiguousarray(rgba).view(np.uint32).reshape(height, width) != 0xFFFFFFFF
+    rows, cols = np.flatnonzero(drawn.any(axis=1)), np.flatnonzero(drawn.any(axis=0))
+    if len(rows) == 0:
+        top, bottom, left, right = 0, height, 0, width
+    else:
+        top, bottom = max(rows[0] - _PAD_PX, 0), min(rows[-1] + 1 + _PAD_PX, height)
+        left, right = max(cols[0] - _PAD_PX, 0), min(cols[-1] + 1 + _PAD_PX, width)
+    image = PILImage.fromarray(np.ascontiguousarray(rgba[top:bottom, left:right, :3]), "RGB")
+    buf = io.BytesIO()
+    image.save(buf, format="png", compress_level=2)
+    return buf.getvalue()
 
 
 def cut_at(frame: Any, until_ms: int) -> Any:
@@ -133,13 +189,103 @@ def latest_rows(frame: Any) -> Any:
     return frame.tail(_TABLE_ROWS).reset_index(drop=True)
 
 
-def _mark_actions(ax: Any, marks: list[tuple[int, str]], until_ms: int, now_ms: int) -> None:
-    """Dotted lines for the script's actions up to ``until_ms``; a dashed line at the scrubber."""
-    ymax = ax.get_ylim()[1]
-    for at_ms, label in marks:
-        if at_ms <= until_ms:
-            ax.axvline(at_ms, color="0.35", linestyle=":", linewidth=1)
-            ax.annotate(label, (at_ms, ymax), rotation=90, fontsize=7, va="top", ha="right", color="0.25")
+def _x_scale(ax: Any, now_ms: int) -> float:
+    """Milliseconds per x data unit of a time axis: 1000 when the plot's data are seconds, else 1.
+
+    Read from the plot's ``kafkalab_x_end`` (the experiment's end in x data units) against ``now_ms``;
+    without it, from the axis label ("(s)"). A label alone can mislead: a plot may keep milliseconds and
+    only format its ticks as seconds.
+    """
+    x_end = getattr(ax, "kafkalab_x_end", None)
+    if x_end is not None and now_ms >= 1_000:
+        return 1000.0 if float(x_end) * 30 < now_ms else 1.0
+    return 1000.0 if _SECONDS.search(ax.get_xlabel() or "") else 1.0
+
+
+def mark_actions(ax: Any, marks: list[tuple[int, str]], until_ms: int, now_ms: int, renderer: Any) -> None:
+    """Mark the script's actions up to ``until_ms`` on a time axis, and the moment the scrubber looks at.
+
+    One dotted line per moment with actions, labelled directly above the Axes (actions at the same
+    moment share one label; labels that would overlap go to the next row up). An action the plot
+    already marks itself (its text is on the figure, or a line at that moment names it) is not drawn
+    again. The latest ``_MAX_MARKED`` moments are labelled. An x axis that is not time (offsets) gets
+    no marks. The title gets ``[t = ... s]`` and moves up above the labels.
+    """
+    title = f"{ax.get_title()}  [t = {until_ms / 1000:g} s]".strip()
+    if not _TIME.search(ax.get_xlabel() or ""):
+        ax.set_title(title, fontsize=9)
+        return
+    scale = _x_scale(ax, now_ms)
+    groups = _group_marks([(t, label) for t, label in marks if t <= until_ms], ax, scale)[-_MAX_MARKED:]
+    placed: list[tuple[int, Any]] = []
+    for i, (t_ms, label) in enumerate(groups):
+        gid = f"panel action {i + 1}"
+        ax.axvline(t_ms / scale, color="0.45", linestyle=":", linewidth=1, gid=gid)
+        _place_label(ax, t_ms / scale, label, gid, "0.25", placed, renderer)
     if until_ms < now_ms:
-        ax.axvline(until_ms, color="#d55e00", linestyle="--", linewidth=1)
-    ax.set_title(f"{ax.get_title()}  [t = {until_ms / 1000:g} s]".strip(), fontsize=9)
+        gid = "panel: the moment shown"
+        ax.axvline(until_ms / scale, color=palette.VERMILLION, linestyle="--", linewidth=1, gid=gid)
+        _place_label(ax, until_ms / scale, f"looking at t = {until_ms / 1000:g} s", gid, palette.VERMILLION,
+                     placed, renderer)
+    rows = 1 + max((row for row, _ in placed), default=-1)
+    ax.set_title(title, fontsize=9, pad=4 + rows * _ROW_PT)
+
+
+def _group_marks(marks: list[tuple[int, str]], ax: Any, scale: float) -> list[tuple[int, str]]:
+    """Actions at (nearly) the same moment as one (time, label); actions the plot already marks are left out.
+
+    The plot marks an action when its label is a text of the plot ("crash c1"), when a vertical line at
+    that moment names its verb, or when a legend entry names the verb ("crash (process died)": the plot
+    draws every crash itself). Moments closer than 0.5% of the x range share one mark.
+    """
+    shown_texts = [t.get_text() for t in ax.texts]
+    legend = " ".join(t.get_text() for t in (ax.get_legend().get_texts() if ax.get_legend() else ()))
+    lines_at: dict[float, str] = {}
+    for line in ax.lines:
+        xs = line.get_xdata()
+        if len(xs) == 2 and xs[0] == xs[1]:
+            lines_at[float(xs[0])] = f"{lines_at.get(float(xs[0]), '')} {line.get_gid() or ''} {line.get_label()}"
+    lo, hi = sorted(ax.get_xlim())
+    near_ms = 0.005 * (hi - lo) * scale
+    by_time: dict[int, list[str]] = {}
+    for t_ms, label in sorted(marks):
+        verb = label.split(" ")[0]
+        drawn = re.compile(rf"(^|\W){re.escape(verb)}", re.IGNORECASE)
+        if any(label in text for text in shown_texts) or drawn.search(lines_at.get(t_ms / scale, "")) \
+                or drawn.search(legend):
+            continue
+        at = next((t for t in by_time if abs(t - t_ms) <= near_ms), t_ms)
+        labels = by_time.setdefault(at, [])
+        if label not in labels:
+            labels.append(label)
+    return [(t, _join(labels)) for t, labels in sorted(by_time.items())]
+
+
+def _join(labels: list[str]) -> str:
+    """``["crash c1", "crash c2", "run"]`` -> ``"crash c1, c2 + run"``: one verb once, its targets joined."""
+    verbs: dict[str, list[str]] = {}
+    for label in labels:
+        verb, _, who = label.partition(" ")
+        verbs.setdefault(verb, [])
+        if who:
+            verbs[verb].append(who)
+    return " + ".join(f"{verb} {', '.join(who)}".strip() for verb, who in verbs.items())
+
+
+def _place_label(ax: Any, x: float, text: str, gid: str, color: str, placed: list[tuple[int, Any]],
+                 renderer: Any) -> None:
+    """A label above the Axes at data ``x``, in the lowest row where it overlaps no label already placed."""
+    lo, hi = sorted(ax.get_xlim())
+    frac = (x - lo) / (hi - lo) if hi > lo else 0.5
+    ha = "left" if frac < 0.12 else "right" if frac > 0.88 else "center"
+    row = 0
+    while True:
+        label = ax.annotate(text, (x, 1), xycoords=("data", "axes fraction"), xytext=(0, 3 + row * _ROW_PT),
+                            textcoords="offset points", ha=ha, va="bottom", fontsize=_LABEL_PT, color=color,
+                            gid=gid, annotation_clip=False)
+        box = label.get_window_extent(renderer).expanded(1.06, 1.0)
+        if not any(r == row and box.overlaps(other) for r, other in placed):
+            placed.append((row, box))
+            return
+        label.remove()
+        row += 1
