@@ -198,10 +198,11 @@ def plot_log(frame: pd.DataFrame, *, ax: Axes | None = None, max_cells: int = 20
     n_mark = int((frame["kind"] == "control").sum())
     n_ab = int((frame["state"] == "aborted").sum())
     n_open = int((frame["state"] == "open").sum())
-    committed = ", ".join(f"{g} committed {o}" for g, o in (a.get("committed") or {}).items())
+    committed = ", ".join(f"{g} {o}" for g, o in (a.get("committed") or {}).items())
     text = (f"{name} holds {n_rec} records and {n_mark} transaction markers ({n_ab} aborted, {n_open} in an open "
             f"transaction); log start {a.get('log_start_offset')}, LSO {a.get('last_stable_offset')}, "
-            f"HW {a.get('high_watermark')}, LEO {a.get('log_end_offset')}{'; ' + committed if committed else ''}.")
+            f"HW {a.get('high_watermark')}, LEO {a.get('log_end_offset')}"
+            f"{'; committed offsets (group, offset): ' + committed if committed else ''}.")
     parts = [f"{n_rec} record{'s' if n_rec != 1 else ''}"]
     if n_mark:
         parts.append(f"{n_mark} marker{'s' if n_mark != 1 else ''}")
