@@ -80,7 +80,12 @@ def test_plots_counts_processed_frame_of_a_scenario_and_bad_input():
     scenario = library.run("delivery-semantics")
     frame = lab.processed_frame(scenario)
     assert set(frame.row) == {"amo", "alo"} and set(frame.processed) == {0, 1, 2}
-    assert figcheck.problems(plots.plot_processed(frame).figure, tight=True) == []
+    ax = plots.plot_processed(frame)
+    assert figcheck.problems(ax.figure, tight=True) == []
+    lost = frame[(frame.row == "amo") & (frame.processed == 0)].offset.tolist()
+    twice = frame[(frame.row == "alo") & (frame.processed == 2)].offset.tolist()
+    assert len(lost) == len(twice) == 1                       # 60 offsets: only these two cells are labelled
+    assert sorted(_texts(ax)) == sorted([f"offset {lost[0]}: never processed", f"offset {twice[0]}: processed 2×"])
     with pytest.raises(ValueError, match="no app_processed events for app='nobody'"):
         lab.processed_frame(scenario, app="nobody")
     with pytest.raises(ValueError, match="lacks columns"):

@@ -167,34 +167,51 @@ def plot_processed(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """How many times each record was processed, one row per application or policy, from ``processed_frame``.
 
     One cell per offset and row, its number the count: 0 (vermillion, never processed: lost),
-    1 (light blue), 2 or more (orange, processed again: a duplicate). With more than 40 offsets
-    only the cells that are not 1 carry their number. Rows follow the frame's order.
+    1 (light blue), 2 or more (orange, processed again: a duplicate). Up to 40 offsets every cell
+    carries its number; beyond, the cells that are not 1 are drawn at least 1/100 of the axis wide
+    and each run of them is labelled beside it ("offsets 20–27: processed 2×"). Rows follow the frame's order.
     """
     check_frame(frame, ["row", "topic", "partition", "offset", "processed"], "plot_processed")
     names = list(dict.fromkeys(frame["row"]))
     ax = new_axes(ax, size=(7.5, 1.1 + 0.42 * max(len(names), 1)))
-    keys = list(dict.fromkeys((t, int(p), int(o)) for t, p, o in
-                              zip(frame["topic"], frame["partition"], frame["offset"])))
-    keys.sort()
+    keys = sorted(dict.fromkeys((t, int(p), int(o)) for t, p, o in
+                                zip(frame["topic"], frame["partition"], frame["offset"])))
     xs = _positions(keys)
-    where = dict(zip(keys, xs))
-    n = len(keys)
-    cells = [(where[(t, int(p), int(o))], names.index(r), int(c))
-             for r, t, p, o, c in zip(frame["row"], frame["topic"], frame["partition"], frame["offset"],
-                                      frame["processed"])]
+    where = {k: i for i, k in enumerate(keys)}
+    n, small = len(keys), len(keys) <= 40
+    grid = [[1] * n for _ in names]
+    for r, t, p, o, c in zip(frame["row"], frame["topic"], frame["partition"], frame["offset"], frame["processed"]):
+        grid[names.index(r)][where[(t, int(p), int(o))]] = int(c)
     for label, color, pick in (("0: never processed (lost)", palette.BAD, lambda c: c == 0),
                                ("1: processed once", palette.SKY_BLUE, lambda c: c == 1),
                                ("2+: processed again", palette.ORANGE, lambda c: c > 1)):
-        verts = [[(x - 0.5, y - 0.4), (x - 0.5, y + 0.4), (x + 0.5, y + 0.4), (x + 0.5, y - 0.4)]
-                 for x, y, c in cells if pick(c)]
+        half = 0.5 if small or label.startswith("1") else max(0.5, n / 200)
+        verts = [[(xs[i] - half, y - 0.4), (xs[i] - half, y + 0.4), (xs[i] + half, y + 0.4), (xs[i] + half, y - 0.4)]
+                 for y, row in enumerate(grid) for i, c in enumerate(row) if pick(c)]
         if verts or label.startswith("1"):
-            ax.add_collection(PolyCollection(verts, facecolors=color, edgecolors="white", linewidths=0.5,
-                                             label=label))
-    for x, y, c in cells:
-        if n <= 40 or c != 1:
-            ax.text(x, y, str(c), ha="center", va="center", fontsize="x-small" if n > 25 else "small",
-                    color="white" if c == 0 else "black")
+            ax.add_collection(PolyCollection(verts, facecolors=color, edgecolors="white" if small else "none",
+                                             linewidths=0.5, label=label, zorder=1 if label.startswith("1") else 2))
     ax.set_xlim(-0.5, (xs[-1] if xs else 0) + 0.5)
+    for y, row in enumerate(grid):
+        if small:
+            for i, c in enumerate(row):
+                ax.text(xs[i], y, str(c), ha="center", va="center", fontsize="x-small" if n > 25 else "small",
+                        color="white" if c == 0 else "black")
+            continue
+        right = -1e9
+        lo, hi = ax.get_xlim()
+        per_char = 7.5 * 0.62 / 72 * (hi - lo) / (ax.figure.get_figwidth() * ax.get_position().width)
+        for a, b in _runs([i for i, c in enumerate(row) if c != 1]):
+            if any(row[i] != row[a] for i in range(a, b + 1)):
+                b = next(i for i in range(a, b + 1) if row[i] != row[a]) - 1
+            text = f"{_run_label(keys, a, b)}: " + ("never processed" if row[a] == 0 else f"processed {row[a]}×")
+            x = xs[b] + max(0.5, n / 200) + per_char
+            if x <= right or x + len(text) * per_char > hi:
+                x = xs[a] - max(0.5, n / 200) - per_char - len(text) * per_char
+            if x <= right:
+                continue
+            ax.text(x, y, text, ha="left", va="center", fontsize="small", color=palette.BLACK)
+            right = x + (len(text) + 1) * per_char
     ax.set_ylim(len(names) - 0.5, -0.5)
     ax.set_yticks(range(len(names)), names, fontsize="small")
     _offset_ticks(ax, keys, xs)
