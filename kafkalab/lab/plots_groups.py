@@ -185,7 +185,16 @@ def plot_lag(frame: pd.DataFrame, *, ax: Axes | None = None, column: str = "lag"
     ax.set_xlim(0, end_ms)
     ax.kafkalab_x_end = end_ms  # type: ignore[attr-defined]
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylim(bottom=0)
+    values = frame[column].astype("float64")
+    if values.notna().any() and values.max() > 0:
+        at = values.idxmax()
+        peak_row = frame.loc[at]
+        ax.annotate(f"largest lag: {int(peak_row[column])} on {peak_row['topic']}-{int(peak_row['partition'])}"
+                    f" at {int(peak_row['time_ms']) / 1000:.1f} s", (int(peak_row["time_ms"]), float(peak_row[column])),
+                    xytext=(8, 6), textcoords="offset points", ha="left", va="bottom", fontsize="small")
+        ax.set_ylim(0, float(values.max()) * 1.2 + 1)
+    else:
+        ax.set_ylim(bottom=0)
     if parts:
         legend_outside(ax, title="partition", title_fontsize="small")
     group = frame.attrs.get("group")
