@@ -1,4 +1,5 @@
-"""ScenarioPanel: clicks go through Scenario.act into the script, redraw the PNG, and never raise."""
+"""ScenarioPanel: clicks go through Scenario.act into the script, redraw the PNG, update the panel's
+display-handle outputs in place, and never raise; act() from a cell says why an action did nothing."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import matplotlib
 matplotlib.use("Agg")
 
 import base64
+import io
+import json
 
 import pytest
-from IPython.display import Image
+from PIL import Image as PILImage
 
-from kafkalab.lab import widgets
+from kafkalab.lab import figcheck, widgets
 from kafkalab.lab.widgets import ScenarioPanel
 from kafkalab.sim import library
 
@@ -25,14 +28,13 @@ def panel() -> ScenarioPanel:
 
 def test_widgets_crash_click_appends_action_and_redraws(panel: ScenarioPanel) -> None:
     """Clicking "crash c1" crashes the app now, appends the action at now_ms and changes the <img> bytes."""
-    before = panel.figure.value
+    before = panel.png
     panel.button("crash c1").click()
     sc = panel.scenario
     assert panel.error == ""
     assert sc.script[-1] == {"at_ms": 5_000, "action": "crash", "app": "c1", "point": "now"}
     assert [(ev.time_ms, ev["app"]) for ev in sc.trace.events("app_crash")] == [(5_000, "c1")]
-    assert panel.figure.format == "png" and panel.figure.value[:4] == b"\x89PNG"
-    assert panel.figure.value != before
+    assert panel.png[:4] == b"\x89PNG" and panel.png != before
 
 
 def test_widgets_run_button_advances_and_scrubber_follows(panel: ScenarioPanel) -> None:
@@ -41,7 +43,8 @@ def test_widgets_run_button_advances_and_scrubber_follows(panel: ScenarioPanel) 
     assert panel.scenario.script[-1] == {"at_ms": 5_000, "action": "advance", "ms": 10_000}
     assert panel.scenario.now_ms == 15_000
     assert (panel.scrubber.max, panel.scrubber.value) == (15_000, 15_000)
-    assert "<table" in panel.table.value and "partition" in panel.table.value
+    table = panel.outputs["table"][0]["text/html"]
+    assert "<table" in table and "partition" in table
 
 
 def test_widgets_error_is_shown_not_raised(panel: ScenarioPanel) -> None:
@@ -69,10 +72,10 @@ def test_widgets_slider_appends_set_config(panel: ScenarioPanel) -> None:
 def test_widgets_scrubber_looks_back_without_changing_the_scenario(panel: ScenarioPanel) -> None:
     """Moving the time scrubber redraws at that moment and leaves the trace and the script alone."""
     panel.button("run 10 s").click()
-    events, script, png = len(panel.scenario.trace), list(panel.scenario.script), panel.figure.value
+    events, script, png = len(panel.scenario.trace), list(panel.scenario.script), panel.png
     panel.scrubber.value = 2_000
     assert "looking back at 2 s" in panel.status.value
-    assert panel.figure.value != png
+    assert panel.png != png
     assert (len(panel.scenario.trace), panel.scenario.script) == (events, script)
 
 
@@ -90,14 +93,15 @@ def test_widgets_add_consumer_and_reset(panel: ScenarioPanel) -> None:
 
 def test_widgets_snapshot_puts_figure_and_table_in_normal_output(panel: ScenarioPanel,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """snapshot() displays a PNG image and the table as ordinary outputs (kept by an HTML export)."""
+    """snapshot() displays the PNG (its text: the status) and the table as ordinary outputs of the cell."""
     shown: list = []
-    monkeypatch.setattr(widgets, "display", shown.append)
+    monkeypatch.setattr(widgets, "display", lambda obj, raw=False, metadata=None: shown.append((obj, raw, metadata)))
     panel.snapshot()
-    images = [o for o in shown if isinstance(o, Image)]
-    assert len(images) == 1 and images[0].data == panel.view.png() and images[0].format == "png"
-    tables = [o for o in shown if hasattr(o, "to_html")]
-    assert len(tables) == 1 and "partition" in tables[0].columns
+    (bundle, raw, metadata), (table, _, _) = shown
+    assert raw and base64.b64decode(bundle["image/png"]) == panel.png
+    assert bundle["text/plain"].startswith("A copy of the panel at virtual time 5 s")
+    assert metadata["image/png"]["width"] == panel.view.display_size()[0]
+    assert "partition" in table.columns
 
 
 def test_widgets_bad_arguments_name_the_parameter() -> None:
@@ -109,22 +113,175 @@ def test_widgets_bad_arguments_name_the_parameter() -> None:
         ScenarioPanel(sc, sliders=("speed",))
 
 
-def test_widgets_display_carries_the_figure_as_png_fallback(panel: ScenarioPanel,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """Displaying a panel publishes the widget view and, in the same output, the current figure as a PNG
-    (what a report or a page without a widget manager shows) with the panel's status as text."""
-    shown: list = []
-    monkeypatch.setattr(widgets, "display", lambda obj, raw=False: shown.append((obj, raw)))
+class _Display:
+    """Records what the panel displays and updates, as an IPython front end would keep it (by display_id)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.outputs: list[dict] = []
+        monkeypatch.setattr(widgets, "display", self.display)
+        monkeypatch.setattr(widgets, "update_display", self.update)
+
+    def display(self, data: dict, raw: bool = False, metadata: dict | None = None, display_id: str | None = None):
+        assert raw
+        self.outputs.append({"data": data, "metadata": metadata or {}, "display_id": display_id})
+
+    def update(self, data: dict, raw: bool = False, metadata: dict | None = None, display_id: str | None = None):
+        assert raw and display_id
+        for out in self.outputs:
+            if out["display_id"] == display_id:
+                out.update(data=data, metadata=metadata or {})
+
+
+def test_widgets_display_is_controls_then_figure_and_table_updated_in_place(panel: ScenarioPanel,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Displaying a panel publishes the widget view (no figure in it), then the figure (PNG, the status as text)
+    and the table as normal outputs with display ids; a click updates those outputs in place, so a saved
+    notebook holds the figure as the learner left it."""
+    front = _Display(monkeypatch)
     panel._ipython_display_()
-    [(bundle, raw)] = shown
-    assert raw and bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.widget.model_id
-    assert base64.b64decode(bundle["image/png"]) == panel.view.png()
-    assert bundle["text/plain"].startswith("virtual time 5 s (now)") and "Lag of group billing" in bundle["text/plain"]
+    view, figure, table, copy = front.outputs
+    assert view["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.widget.model_id
+    assert "image/png" not in view["data"] and view["display_id"] is None
+    assert base64.b64decode(figure["data"]["image/png"]) == panel.png
+    assert figure["data"]["text/plain"].startswith("virtual time 5 s (now); script: 1 action. group billing: 3 members")
+    assert "<table" in table["data"]["text/html"] and copy["data"] == {"text/plain": ""}
+    before = figure["data"]["image/png"]
+    panel.button("crash c1").click()
+    panel.button("run 60 s").click()
+    assert figure["data"]["image/png"] != before and base64.b64decode(figure["data"]["image/png"]) == panel.png
+    assert figure["data"]["text/plain"].startswith("virtual time 65 s (now); script: 3 actions.")
+    assert len(front.outputs) == 4                          # updated in place, nothing appended
+    panel.button("snapshot").click()
+    assert copy["data"]["image/png"] == figure["data"]["image/png"]
+    assert copy["data"]["text/plain"].startswith("A copy of the panel at virtual time 65 s")
+    panel.button("run 10 s").click()
+    assert copy["data"]["image/png"] != figure["data"]["image/png"]      # the copy stays as it was
+
+
+def test_widgets_png_is_hidpi_and_recorded_by_figcheck(panel: ScenarioPanel, tmp_path, monkeypatch) -> None:
+    """The PNG has 2 pixels per displayed CSS pixel; each redraw is recorded by figcheck without problems,
+    and a PNG shown at full size would be recorded as a problem."""
+    width, height = panel.view.display_size()
+    with PILImage.open(io.BytesIO(panel.png)) as im:
+        assert im.size == panel.view.png_size and im.size[0] >= 2 * width and im.size[1] >= 2 * height
+    assert panel.outputs["figure"][1] == {"image/png": {"width": width, "height": height}}
+    checks = tmp_path / "figcheck.jsonl"
+    monkeypatch.setenv(figcheck.ENV, str(checks))
+    panel.button("crash c1").click()
+    panel.button("run 60 s").click()
+    panel.scrubber.value = 20_000
+    lines = [json.loads(line) for line in checks.read_text().splitlines()]
+    assert [line["where"] for line in lines] == ["panel lag"] * 3
+    assert [p for line in lines for p in line["problems"]] == []
+    assert widgets._sharpness((720, 300), 720) and not widgets._sharpness((1440, 600), 720)
+
+
+def test_widgets_one_mark_per_moment_and_labels_never_overlap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many actions at a few moments: one dotted line per moment, its label above the Axes, no two texts
+    overlapping (figcheck); crashes the membership plot draws itself are not drawn again."""
+    sc = library.get("crash-before-commit", seed=7).run(until_ms=5_000)
+    panel = ScenarioPanel(sc, plot="lag")
+    for name in ("crash c1", "crash c2", "remove c3", "add consumer", "run 1 s", "restart c1", "run 1 s",
+                 "restart c2", "commit c4", "run 10 s"):
+        panel.button(name).click()
+    ax = panel.view.figure.axes[0]
+    marks = [line for line in ax.lines if (line.get_gid() or "").startswith("panel action")]
+    labels = {t.get_gid(): t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("panel action")}
+    assert len(marks) == len(labels) == len({m.get_xdata()[0] for m in marks})
+    assert any("crash c1, c2" in text for text in labels.values())
+    assert figcheck.problems(panel.view.figure) == []
+    membership = ScenarioPanel(sc, plot="membership")
+    texts = [t.get_text() for t in membership.view.figure.axes[0].texts]
+    assert not any("crash" in text for text in texts if "panel" in str(text))
+    assert not [t for t in membership.view.figure.axes[0].texts if (t.get_gid() or "").startswith("panel action")
+                and "crash" in t.get_text()]
+    assert figcheck.problems(membership.view.figure) == []
+
+
+def test_widgets_no_marks_on_an_offset_axis() -> None:
+    """A log plot's x axis is offsets: the script's actions (at times) are not drawn on it."""
+    panel = ScenarioPanel(library.get("transactions-read-committed"), plot="log", topic="payments")
+    ax = panel.view.figure.axes[0]
+    assert not [t for t in ax.texts if (t.get_gid() or "").startswith("panel")]
+    assert figcheck.problems(panel.view.figure) == []
+
+
+def test_widgets_an_unrun_scenario_starts_after_its_script() -> None:
+    """library.get() gives a scenario that never ran: the panel runs its script to the end first, so the
+    first figure shows the story (07: two commits and an abort); a scenario run by hand stays where it is."""
+    panel = ScenarioPanel(library.get("transactions-read-committed"), plot="log", topic="payments")
+    sc = panel.scenario
+    assert sc.now_ms == sc.end_ms == 20_000
+    assert [ev["action"] for ev in sc.trace.events("action")] == ["commit_transaction", "abort_transaction",
+                                                                  "commit_transaction"]
+    assert "0 records" not in panel.view.summary and "aborted" in panel.view.summary
+    panel.button("reset").click()
+    assert panel.scenario.now_ms == 20_000 and panel.error == ""
+    assert ScenarioPanel(library.get("crash-before-commit").run(until_ms=5_000)).scenario.now_ms == 5_000
+
+
+def test_widgets_status_counts_idle_members_in_words() -> None:
+    """The status line says how many members the group has, how many own nothing, in grammatical English."""
+    sc = library.get("crash-before-commit", seed=7).run(until_ms=5_000)
+    panel = ScenarioPanel(sc, plot="membership")
+    assert "group billing: 3 members, none idle" in panel.status.value
+    panel.button("add consumer").click()
+    panel.button("run 10 s").click()
+    assert "group billing: 4 members, 1 idle (c4)" in panel.status.value
+    assert "script: 3 actions" in panel.status.value
+    panel.button("crash c1").click()
+    assert "script: 4 actions" in panel.status.value
+    assert "c1, c3 crashed, still members until the session times out" in panel.status.value   # c3: the script
+    assert "script: 1 action." in ScenarioPanel(library.get("crash-before-commit").run(until_ms=1)).status.value
+
+
+def test_widgets_act_with_a_bad_app_name_says_so_in_the_cell(panel: ScenarioPanel,
+                                                             capsys: pytest.CaptureFixture) -> None:
+    """panel.act() from a cell with an unknown app prints one line naming it and the apps there are, shows
+    it in the panel and returns False; nothing is raised or appended to the script."""
+    script = list(panel.scenario.script)
+    assert panel.act("crash", app="c9") is False
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "crash app=c9 did nothing: unknown app 'c9'; apps: ['c1', 'c2', 'c3', 'producer']" in err
+    assert panel.error in err and "c9" in panel.last_error.value
+    assert panel.scenario.script == script
+
+
+def test_widgets_a_click_that_does_nothing_says_why() -> None:
+    """commit/abort transaction with none open, or a consumer commit with nothing new, are refused by the
+    client: the panel's error line says why (no traceback, nothing printed for a click)."""
+    panel = ScenarioPanel(library.get("transactions-read-committed"), plot="log", topic="payments")
+    panel.button("commit transaction").click()
+    assert panel.error.startswith("commit_transaction app=txn did nothing: no transaction is open: begin one first")
+    panel.button("abort transaction").click()
+    assert "no transaction is open" in panel.error and "_STATE" in panel.error
+    panel.button("begin transaction").click()
+    assert panel.error == ""
+    panel.button("begin transaction").click()
+    assert "a transaction is already open" in panel.error
+    panel.button("commit transaction").click()
+    assert panel.error == ""
+    group = ScenarioPanel(library.get("crash-before-commit", seed=7).run(until_ms=5_000), plot="lag")
+    group.button("commit c1").click()
+    group.button("commit c1").click()
+    assert "nothing to commit" in group.error
+
+
+def test_widgets_slider_readouts_are_short() -> None:
+    """Duration sliders read "45 s", "7 d" (not 604800000); the setting in effect is one of the steps."""
+    sc = library.get("crash-before-commit", seed=7).run(until_ms=5_000)
+    panel = ScenarioPanel(sc, plot="lag")
+    assert panel.slider("retention.ms").value == 604_800_000
+    assert dict(panel.slider("retention.ms").options)["7 d"] == 604_800_000
+    assert panel.slider("session.timeout.ms").label == "10 s"             # this scenario's setting
+    assert max(len(label) for s in ("retention.ms", "segment.ms", "session.timeout.ms", "processing ms")
+               for label, _ in panel.slider(s).options) <= 8
 
 
 def test_widgets_pipeline_crash_and_restart_buttons() -> None:
     """A pipeline gets crash/restart buttons; a crash at a named point is armed, then happens at that point."""
-    panel = ScenarioPanel(library.get("exactly-once-pipeline"), plot="log", topic="receipts-eos",
+    panel = ScenarioPanel(library.get("exactly-once-pipeline").run(until_ms=1_000), plot="log", topic="receipts-eos",
                           crash_point="after_processing")
     panel.button("crash eos").click()
     assert panel.error == "" and panel.scenario.script[-1]["action"] == "crash"
@@ -141,7 +298,7 @@ def test_widgets_pipeline_crash_and_restart_buttons() -> None:
 def test_widgets_click_that_preempts_the_script_does_not_stop_time() -> None:
     """The library script crashes eos at 2 s and restarts it at 2.5 s; crashing it by hand first makes the
     scripted crash inapplicable: it is traced as skipped and "run 10 s" still reaches its end."""
-    panel = ScenarioPanel(library.get("exactly-once-pipeline"), plot="log", topic="receipts-eos")
+    panel = ScenarioPanel(library.get("exactly-once-pipeline").run(until_ms=1_000), plot="log", topic="receipts-eos")
     start = panel.scenario.now_ms
     panel.button("crash eos").click()
     panel.button("run 10 s").click()
