@@ -189,9 +189,11 @@ def plot_lag(frame: pd.DataFrame, *, ax: Axes | None = None, column: str = "lag"
     if values.notna().any() and values.max() > 0:
         at = values.idxmax()
         peak_row = frame.loc[at]
+        right = int(peak_row["time_ms"]) / end_ms < 0.5       # the label goes where there is room
         ax.annotate(f"largest lag: {int(peak_row[column])} on {peak_row['topic']}-{int(peak_row['partition'])}"
                     f" at {int(peak_row['time_ms']) / 1000:.1f} s", (int(peak_row["time_ms"]), float(peak_row[column])),
-                    xytext=(8, 6), textcoords="offset points", ha="left", va="bottom", fontsize="small")
+                    xytext=(8, 6) if right else (-8, 6), textcoords="offset points",
+                    ha="left" if right else "right", va="bottom", fontsize="small")
         ax.set_ylim(0, float(values.max()) * 1.2 + 1)
     else:
         ax.set_ylim(bottom=0)
