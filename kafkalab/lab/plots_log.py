@@ -213,31 +213,39 @@ def plot_log(frame: pd.DataFrame, *, ax: Axes | None = None, max_cells: int = 20
 
 
 def _pointers(ax: Axes, marks: list, direction: int, pt_per_offset: float, left: float, right: float) -> int:
-    """Arrows at offset boundaries, below (``direction`` -1) or above (+1) the row of cells.
+    """Vertical arrows at offset boundaries, below (``direction`` -1) or above (+1) the row of cells.
 
-    Pointers at one offset share a label ("LSO = HW = LEO 62"); a label that would touch the one
-    before it goes on the next row out. Returns the number of rows used.
+    Pointers at one offset share a label ("LSO = HW = LEO 62"). A label goes on the first row (out
+    from the cells) where it touches neither a label nor the arrow of another pointer, and its own
+    arrow crosses no label of the rows it passes. The arrow is drawn apart from the label's text, so
+    each text's box is just its text. Returns the number of rows used.
     """
     at: dict[int, list[str]] = {}
     for label, offset in marks:
         if offset is not None:
             at.setdefault(int(offset), []).append(label)
-    row_right: list[float] = []       # per row: where its last label ends (offset units)
+    gap = 4 / max(pt_per_offset, 1e-6)            # 4 pt between labels, in offset units
+    blocked: list[float] = []                       # per row: the rightmost label end or arrow so far
     for offset, labels in sorted(at.items()):
         text = f"{' = '.join(labels)} {offset}"
-        width = (len(text) * 0.6 * _SMALL_PT + 6) / max(pt_per_offset, 1e-6)
-        ha = "center"
-        x0, x1 = offset - width / 2, offset + width / 2
+        width = (len(text) * 0.6 * _SMALL_PT + 4) / max(pt_per_offset, 1e-6)
+        ha, x_text, x0, x1 = "center", offset, offset - width / 2, offset + width / 2
         if offset - left < width / 2:
-            ha, x0, x1 = "left", offset - 0.3, offset - 0.3 + width
+            ha, x_text = "left", offset - 0.2
+            x0, x1 = x_text, x_text + width
         elif right - offset < width / 2:
-            ha, x0, x1 = "right", offset + 0.3 - width, offset + 0.3
-        row = next((i for i, end in enumerate(row_right) if end < x0), len(row_right))
-        if row == len(row_right):
-            row_right.append(x1)
-        row_right[row] = x1
+            ha, x_text = "right", offset + 0.2
+            x0, x1 = x_text - width, x_text
+        row = 0
+        while row < len(blocked) and (blocked[row] + gap > x0 or any(b + gap > offset for b in blocked[:row])):
+            row += 1
+        if row == len(blocked):
+            blocked.append(float("-inf"))
+        blocked[row] = x1
+        for k in range(row):
+            blocked[k] = max(blocked[k], offset)
         y = -0.45 - _LEVEL * row if direction < 0 else 1.45 + _LEVEL * row
-        ax.annotate(text, xy=(offset, 0 if direction < 0 else 1), xytext=(offset, y), ha=ha,
-                    va="top" if direction < 0 else "bottom", fontsize="small",
-                    arrowprops={"arrowstyle": "->", "color": palette.BLACK, "shrinkA": 1, "shrinkB": 0})
-    return len(row_right)
+        ax.text(x_text, y, text, ha=ha, va="top" if direction < 0 else "bottom", fontsize="small")
+        ax.annotate("", xy=(offset, 0 if direction < 0 else 1), xytext=(offset, y - direction * 0.06),
+                    arrowprops={"arrowstyle": "->", "color": palette.BLACK, "shrinkA": 0, "shrinkB": 0})
+    return len(blocked)
