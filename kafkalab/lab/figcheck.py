@@ -163,7 +163,7 @@ def _overlaps(figure: Figure, renderer: Any, tight: bool) -> list[str]:
     boxes = []
     for t in _texts(figure):
         try:
-            box = t.get_window_extent(renderer)
+            box = Text.get_window_extent(t, renderer)   # an Annotation's own extent includes its arrow
         except (RuntimeError, ValueError):
             continue
         if box.width > 0 and box.height > 0:
