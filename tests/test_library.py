@@ -127,3 +127,17 @@ def test_library_lost_ack_duplicates_without_idempotence_only():
     assert sc.cluster.partition("idem", 0).high_watermark == 11
     assert sc.trace.events("produce_duplicate", topic="idem") and not sc.trace.events("produce_duplicate",
                                                                                        topic="plain")
+
+
+def test_library_crash_before_commit_auto_commit_loses_the_record_in_flight_only_if_a_commit_ran_meanwhile():
+    """c3 on confluent-kafka's defaults (auto-commit, offset stored at poll): crashed at 10.1 s an auto-commit
+    ran while offset 66 was processed, so it is never processed; crashed at 8 s the records since the last
+    auto-commit are processed twice and none is lost. Keys are balanced: 100 records per partition."""
+    for crash_ms, lost, twice in ((10_100, [66], []), (8_000, [], list(range(33, 52)))):
+        tr = library.run("crash-before-commit", c3_commit="auto", crash_ms=crash_ms).trace
+        done: dict[int, int] = {}
+        for ev in tr.events("app_processed", partition=2):
+            done[ev["offset"]] = done.get(ev["offset"], 0) + 1
+        assert [o for o in range(100) if o not in done] == lost
+        assert sorted(o for o, n in done.items() if n == 2) == twice
+        assert max(ev["last_offset"] for ev in tr.events("append", partition=2)) == 99

@@ -71,7 +71,8 @@ def lesson(name: str) -> str:
 def crash_before_commit(seed: int = 7, records: int = 300, crash_ms: int = 8_000, session_timeout_ms: int = 10_000,
                         end_ms: int = 40_000, c3_commit: str = "every_n") -> Scenario:
     """Three consumers share a group on a 3-partition topic; c3 crashes mid-processing before committing,
-    and a survivor receives its uncommitted records again: nothing is lost, some are delivered twice.
+    and a survivor receives its uncommitted records again: because c3 commits only after processing,
+    nothing is lost and some records are delivered twice.
 
     Setup: ``orders`` with 3 partitions; a producer writes ``records`` records at 20/s with keys
     ``customer-{i%12}`` (chosen so that CRC-32 puts 4 keys on each partition: the load is balanced,
