@@ -15,6 +15,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import nbformat
+
+from .conftest import ROOT
 from .test_workbook_in_jupyterlab import ALL_RAN, KERNEL_IDLE, TIMEOUT_MS, notebook_copy  # noqa: F401
 
 # Run All has finished: some cell has a number, none is running or queued ([*]) and the kernel is idle.
@@ -37,6 +40,16 @@ def _panel_virtual_time(page, cell) -> float | None:
     """The virtual time the panel's status line shows in the live page, if it shows one."""
     found = VIRTUAL_TIME.findall(cell.locator(".jp-OutputArea").inner_text())
     return float(found[-1]) if found else None
+
+
+def _panel_start_s(notebook: Path) -> float:
+    """Where the panel's scenario starts: the ``until_ms=`` of the cell that builds the ScenarioPanel."""
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        until = re.search(r"ScenarioPanel\(.*?until_ms=([\d_]+)", cell.source, re.DOTALL)
+        if cell.cell_type == "code" and until:
+            return int(until.group(1).replace("_", "")) / 1000
+    raise AssertionError(f"no cell of {notebook.name} builds a ScenarioPanel with run(until_ms=...)")
 
 
 def _export_from_menu(page, context, target: Path) -> Path:
@@ -80,18 +93,17 @@ def test_menu_export_opens_offline_with_markdown_and_the_panels_last_figure(
         run.first.wait_for(timeout=30_000)
         run.first.scroll_into_view_if_needed()
         cell = run.first.locator("xpath=ancestor::div[contains(@class, 'jp-CodeCell')][1]")
-        source = cell.locator(".jp-InputArea").inner_text()
         before = _panel_virtual_time(page, cell)
-        if before is None:  # the status is only in the saved output: the panel's cell says where it starts
-            until = re.search(r"until_ms=([\d_]+)", source)
-            assert until, f"cannot tell the panel's starting time from its cell: {source!r}"
-            before = int(until.group(1).replace("_", "")) / 1000
+        if before is None:  # the status is only in the figure's text/plain: the panel's cell says where it starts
+            before = _panel_start_s(ROOT / notebook_copy)
+        figures = cell.locator(".jp-OutputArea-output img")
+        old_srcs = [figures.nth(i).get_attribute("src") for i in range(figures.count())]
         run.first.click()
         expected = before + STEP_S
-        page.wait_for_function(
-            """([sel, text]) => document.querySelector(sel) && [...document.querySelectorAll(sel)].some(
-                   e => e.innerText.includes(text))""",
-            arg=[".jp-OutputArea", f"virtual time {expected:g} s"], timeout=30_000)
+        page.wait_for_function(  # the panel redrew its figure (an output of its own cell)
+            """([cell, old]) => [...cell.querySelectorAll('.jp-OutputArea-output img')].some(
+                   i => !old.includes(i.src) && i.complete && i.naturalWidth > 0)""",
+            arg=[cell.element_handle(), old_srcs], timeout=30_000)
         page.wait_for_function(KERNEL_IDLE, timeout=TIMEOUT_MS)
 
         html_path = _export_from_menu(page, browser_context, tmp_path / "export.html")
