@@ -65,17 +65,18 @@ def test_crash_button_redraws_the_lag_figure(jupyterlab: tuple[str, str], browse
         crash = page.locator(".jp-OutputArea-output button.jupyter-button", has_text="crash").first
         crash.wait_for(timeout=int(os.environ.get("KAFKALAB_BUTTON_WAIT_MS", 30_000)))
         crash.scroll_into_view_if_needed()
-        # the panel that holds this button, and the figure (an ipywidgets Image: an <img>) in it
-        panel = crash.locator("xpath=ancestor::div[contains(@class, 'widget-vbox')][last()]")
-        figure = panel.locator("img.widget-image").first
+        # the cell that holds this button, and the panel's figure: a normal image output of that cell,
+        # updated in place (display_id) after every click
+        cell = crash.locator("xpath=ancestor::div[contains(@class, 'jp-CodeCell')][1]")
+        figure = cell.locator(".jp-OutputArea-output img").first
         figure.wait_for(timeout=30_000)
         before = figure.get_attribute("src")
         assert before, "the panel's figure has no image yet"
         crash.click()
         page.wait_for_function(
-            """([old]) => [...document.querySelectorAll('img.widget-image')].some(
+            """([cell, old]) => [...cell.querySelectorAll('.jp-OutputArea-output img')].some(
                    i => i.src !== old && i.complete && i.naturalWidth > 0)""",
-            arg=[before], timeout=30_000)
+            arg=[cell.element_handle(), before], timeout=30_000)
         after = figure.get_attribute("src")
         assert after != before, "the lag/redelivery figure did not change after the crash"
     except Exception:
