@@ -46,11 +46,12 @@ _TABLE_ROWS = 12
 # The Axes' place on the canvas, in inches: (left, bottom, width, height), and the canvas around it
 # (room for long tick labels at the left, legends at the right, action labels and the title above).
 _AXES_IN = (1.6, 0.7, 5.6, 2.4)
-_ROOM_IN = (3.4, 1.5)            # right of the Axes, above it
+_ROOM_IN = (3.2, 1.2)            # right of the Axes, above it
 _PAD_PX = 12                     # white border kept around the drawn part
 _TIME = re.compile(r"\btime\b", re.IGNORECASE)
 _SECONDS = re.compile(r"\((s|seconds)\)|\bseconds\b", re.IGNORECASE)
 _MAX_MARKED = 8                  # action groups labelled on the figure (the latest ones)
+_MAX_ROWS = 4                    # rows of action labels above the Axes
 _LABEL_PT, _ROW_PT = 7, 10       # action label font size and row height, in points
 
 
@@ -133,6 +134,9 @@ class PanelView:
         cut = cut_at(self.frame(scenario), until_ms)
         if until_ms < scenario.now_ms and "time_ms" not in getattr(cut, "columns", ()):
             cut = self._frame_then(scenario, until_ms)     # no time column to cut: derive it as it was then
+        elif until_ms < scenario.now_ms and hasattr(cut, "attrs"):
+            cut = cut.copy()                               # the moment shown is the end of what is known then
+            cut.attrs = {**cut.attrs, "end_ms": until_ms}
         getattr(plots, plot_name)(cut, ax=ax)
         if "time_ms" in getattr(cut, "columns", ()) and _TIME.search(ax.get_xlabel() or ""):
             end = max(scenario.now_ms, 1) / _x_scale(ax, scenario.now_ms)
@@ -168,7 +172,7 @@ def _crop_png(rgba: np.ndarray) -> bytes:
         left, right = max(cols[0] - _PAD_PX, 0), min(cols[-1] + 1 + _PAD_PX, width)
     image = PILImage.fromarray(np.ascontiguousarray(rgba[top:bottom, left:right, :3]), "RGB")
     buf = io.BytesIO()
-    image.save(buf, format="png", compress_level=2)
+    image.save(buf, format="png", compress_level=1)
     return buf.getvalue()
 
 
@@ -206,10 +210,11 @@ def mark_actions(ax: Any, marks: list[tuple[int, str]], until_ms: int, now_ms: i
     """Mark the script's actions up to ``until_ms`` on a time axis, and the moment the scrubber looks at.
 
     One dotted line per moment with actions, labelled directly above the Axes (actions at the same
-    moment share one label; labels that would overlap go to the next row up). An action the plot
-    already marks itself (its text is on the figure, or a line at that moment names it) is not drawn
-    again. The latest ``_MAX_MARKED`` moments are labelled. An x axis that is not time (offsets) gets
-    no marks. The title gets ``[t = ... s]`` and moves up above the labels.
+    moment share one label; labels that would overlap go to the next row up, the latest actions
+    lowest). An action the plot already marks itself (its text is on the figure, or a line at that
+    moment or a legend entry names it) is not drawn again. At most the latest ``_MAX_MARKED`` moments
+    are marked, in at most ``_MAX_ROWS`` rows; an older one without room is left out. An x axis that
+    is not time (offsets) gets no marks. The title gets ``[t = ... s]`` and moves up above the labels.
     """
     title = f"{ax.get_title()}  [t = {until_ms / 1000:g} s]".strip()
     if not _TIME.search(ax.get_xlabel() or ""):
@@ -218,15 +223,16 @@ def mark_actions(ax: Any, marks: list[tuple[int, str]], until_ms: int, now_ms: i
     scale = _x_scale(ax, now_ms)
     groups = _group_marks([(t, label) for t, label in marks if t <= until_ms], ax, scale)[-_MAX_MARKED:]
     placed: list[tuple[int, Any]] = []
-    for i, (t_ms, label) in enumerate(groups):
-        gid = f"panel action {i + 1}"
-        ax.axvline(t_ms / scale, color="0.45", linestyle=":", linewidth=1, gid=gid)
-        _place_label(ax, t_ms / scale, label, gid, "0.25", placed, renderer)
     if until_ms < now_ms:
         gid = "panel: the moment shown"
         ax.axvline(until_ms / scale, color=palette.VERMILLION, linestyle="--", linewidth=1, gid=gid)
         _place_label(ax, until_ms / scale, f"looking at t = {until_ms / 1000:g} s", gid, palette.VERMILLION,
                      placed, renderer)
+    for i, (t_ms, label) in reversed(list(enumerate(groups))):     # the latest first: they get the low rows
+        gid = f"panel action {i + 1}"
+        line = ax.axvline(t_ms / scale, color="0.45", linestyle=":", linewidth=1, gid=gid)
+        if not _place_label(ax, t_ms / scale, label, gid, "0.25", placed, renderer):
+            line.remove()                                           # no room left above the Axes
     rows = 1 + max((row for row, _ in placed), default=-1)
     ax.set_title(title, fontsize=9, pad=4 + rows * _ROW_PT)
 
@@ -273,8 +279,11 @@ def _join(labels: list[str]) -> str:
 
 
 def _place_label(ax: Any, x: float, text: str, gid: str, color: str, placed: list[tuple[int, Any]],
-                 renderer: Any) -> None:
-    """A label above the Axes at data ``x``, in the lowest row where it overlaps no label already placed."""
+                 renderer: Any) -> bool:
+    """A label above the Axes at data ``x``, in the lowest row where it overlaps no label already placed.
+
+    False (and no label) when all ``_MAX_ROWS`` rows are taken there.
+    """
     lo, hi = sorted(ax.get_xlim())
     frac = (x - lo) / (hi - lo) if hi > lo else 0.5
     ha = "left" if frac < 0.12 else "right" if frac > 0.88 else "center"
@@ -286,6 +295,8 @@ def _place_label(ax: Any, x: float, text: str, gid: str, color: str, placed: lis
         box = label.get_window_extent(renderer).expanded(1.06, 1.0)
         if not any(r == row and box.overlaps(other) for r, other in placed):
             placed.append((row, box))
-            return
+            return True
         label.remove()
         row += 1
+        if row >= _MAX_ROWS:
+            return False
