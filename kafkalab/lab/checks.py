@@ -17,9 +17,9 @@ import sys
 from types import TracebackType
 from typing import Any
 
-RESTART_HINT = ("The checks assume each cell ran once, top to bottom, in a fresh kernel. If you ran a cell "
-                "twice or out of order, choose Kernel → Restart Kernel and Run All Cells…; if it still "
-                "fails after that, the run disagrees with the notebook: please report it.")
+RESTART_HINT = ("The checks assume each cell ran once, top to bottom, in a fresh kernel.\n"
+                "If you ran a cell twice or out of order: Kernel → Restart Kernel and Run All Cells…\n"
+                "If it still fails after that, the run disagrees with the notebook: please report it.")
 _RED, _BOLD, _RESET = "\x1b[31m", "\x1b[1m", "\x1b[0m"
 
 
@@ -66,13 +66,14 @@ def explain(value: BaseException, tb: TracebackType | None, shell: Any = None) -
     lines = [f"{_RED}{_BOLD}{first}{_RESET}"]
     if message:
         lines.append(f"It says: {message}")
-    lines.append(RESTART_HINT)
+    lines += RESTART_HINT.splitlines()
     return lines
 
 
 def _handler(shell: Any, etype: type, value: BaseException, tb: TracebackType | None,
              tb_offset: int | None = None) -> list[str]:
     """IPython's custom exception handler: show the advice (or the usual traceback) as the cell's error."""
+    sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb  # %debug and %tb still work
     stb = explain(value, tb, shell)
     if stb is None:
         stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
