@@ -137,10 +137,7 @@ class PanelView:
         elif until_ms < scenario.now_ms and hasattr(cut, "attrs"):
             cut = cut.copy()                               # the moment shown is the end of what is known then
             cut.attrs = {**cut.attrs, "end_ms": until_ms}
-        getattr(plots, plot_name)(cut, ax=ax)
-        if "time_ms" in getattr(cut, "columns", ()) and _TIME.search(ax.get_xlabel() or ""):
-            end = max(scenario.now_ms, 1) / _x_scale(ax, scenario.now_ms)
-            ax.set_xlim(left=0, right=max(end, max(ax.get_xlim())))
+        getattr(plots, plot_name)(cut, ax=ax)        # its x range ends at the frame's end_ms: now, or the moment shown
         return latest_rows(cut)
 
     def png(self) -> bytes:
