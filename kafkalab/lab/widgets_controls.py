@@ -243,10 +243,11 @@ class Controls:
 
 
 def _readout(name: str, value: int) -> str:
-    """A slider's readout: ``"45 s"``, ``"10 min"``, ``"7 d"`` for durations; the number for the others."""
+    """A slider's readout: ``"45 s"``, ``"10 min"``, ``"7 days"`` for durations; the number for the others."""
     if not name.endswith(".ms"):
         return f"{value} ms" if name == "processing ms" else str(value)
-    for unit, ms in (("d", 86_400_000), ("h", 3_600_000), ("min", 60_000), ("s", 1_000)):
+    for unit, ms in (("day", 86_400_000), ("h", 3_600_000), ("min", 60_000), ("s", 1_000)):
         if value >= ms and value % ms == 0:
-            return f"{value // ms} {unit}"
+            n = value // ms
+            return f"{n} {unit}{'s' if unit == 'day' and n != 1 else ''}"
     return f"{value} ms"
