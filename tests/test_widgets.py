@@ -320,3 +320,19 @@ def test_widgets_scrubber_looks_back_on_frames_without_a_time_column() -> None:
     assert len(sc.trace.until(crash_ms - 1)) < len(sc.trace) and sc.now_ms == 40_000
     panel.scrubber.value = sc.now_ms
     assert "0 of" not in panel.view.summary
+
+
+def test_widgets_a_wide_legend_outside_the_axes_is_not_cropped() -> None:
+    """A custom plot's legend at the right of the Axes, wider than the room left for it: the canvas grows,
+    the whole legend is in the PNG (figcheck finds no text cut off) and the PNG is still 2x."""
+    def draw(sc, until_ms, ax):
+        ax.plot([0, until_ms], [0, 1], label="a legend entry far wider than the room at the right of the Axes " * 2)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0, fontsize="small")
+        ax.kafkalab_summary = "a line"
+        return None
+
+    panel = ScenarioPanel(library.get("crash-before-commit").run(until_ms=1_000), plot=draw)
+    assert panel.error == "" and figcheck.problems(panel.view.figure) == []
+    legend = panel.view.figure.axes[0].get_legend().get_window_extent()
+    assert legend.x1 <= panel.view.figure.bbox.x1
+    assert panel.view.png_size[0] >= 2 * panel.view.display_size()[0]

@@ -81,8 +81,8 @@ class PanelView:
         left, bottom, width, height = _AXES_IN
         if size is not None:
             width, height = size
+        self._axes_in = (left, bottom, width, height)
         canvas = (left + width + _ROOM_IN[0], bottom + height + _ROOM_IN[1])
-        self._axes_rect = (left / canvas[0], bottom / canvas[1], width / canvas[0], height / canvas[1])
         self.figure = Figure(figsize=canvas, dpi=dpi, facecolor="white")
         self._canvas = FigureCanvasAgg(self.figure)
         self._cache_key: tuple | None = None
@@ -119,7 +119,7 @@ class PanelView:
         """Redraw the figure at ``until_ms`` with the script's actions marked; return the table frame."""
         self.figure.clear()
         self._png = None
-        ax = self.figure.add_axes(self._axes_rect)
+        ax = self.figure.add_axes(self._axes_rect())
         if callable(self.plot):
             table = self.plot(scenario, until_ms, ax)
         else:
@@ -127,6 +127,12 @@ class PanelView:
         mark_actions(ax, marks, until_ms, scenario.now_ms, self._canvas.get_renderer())
         self.summary = getattr(ax, "kafkalab_summary", "") or ""
         return table
+
+    def _axes_rect(self) -> tuple[float, float, float, float]:
+        """The Axes' place as fractions of the canvas: fixed in inches, whatever the canvas size."""
+        left, bottom, width, height = self._axes_in
+        w, h = self.figure.get_size_inches()
+        return left / w, bottom / h, width / w, height / h
 
     def _draw_named(self, scenario: Any, until_ms: int, ax: Any) -> Any:
         _, plot_name, _ = PLOTS[self.plot]
@@ -144,11 +150,25 @@ class PanelView:
         """The current figure as PNG bytes: the drawn part of the canvas, ``dpi`` pixels per inch."""
         if self._png is None:
             self._canvas.draw()
-            rgba = np.asarray(self._canvas.buffer_rgba())
-            self._png = _crop_png(rgba)
-            with PILImage.open(io.BytesIO(self._png)) as im:
-                self.png_size = im.size
+            if self._fit_legends():
+                self._canvas.draw()
+            self._png, self.png_size = _crop_png(np.asarray(self._canvas.buffer_rgba()))
         return self._png
+
+    def _fit_legends(self) -> bool:
+        """Widen the canvas when a legend reaches past its right edge (the Axes keep their size); True if so."""
+        renderer = self._canvas.get_renderer()
+        right = max((lg.get_window_extent(renderer).x1 for ax in self.figure.axes
+                     for lg in [ax.get_legend()] if lg is not None), default=0.0)
+        over_in = (right - self.figure.bbox.x1) / self.dpi
+        if over_in <= 0:
+            return False
+        w, h = self.figure.get_size_inches()
+        self.figure.set_size_inches(w + over_in + 0.3, h)
+        rect = self._axes_rect()
+        for ax in self.figure.axes:
+            ax.set_position(rect)
+        return True
 
     def display_size(self) -> tuple[int, int]:
         """The size in CSS pixels the panel shows the PNG at (``png_size`` scaled by ``CSS_DPI / dpi``)."""
@@ -157,8 +177,8 @@ class PanelView:
         return int(w * CSS_DPI / self.dpi), int(h * CSS_DPI / self.dpi)
 
 
-def _crop_png(rgba: np.ndarray) -> bytes:
-    """PNG bytes of the part of ``rgba`` that is not white background, with a small white border."""
+def _crop_png(rgba: np.ndarray) -> tuple[bytes, tuple[int, int]]:
+    """PNG bytes of the part of ``rgba`` that is not white background (a small white border kept), and its size."""
     height, width = rgba.shape[:2]
     drawn = np.ascontiguousarray(rgba).view(np.uint32).reshape(height, width) != 0xFFFFFFFF
     rows, cols = np.flatnonzero(drawn.any(axis=1)), np.flatnonzero(drawn.any(axis=0))
@@ -170,7 +190,7 @@ def _crop_png(rgba: np.ndarray) -> bytes:
     image = PILImage.fromarray(np.ascontiguousarray(rgba[top:bottom, left:right, :3]), "RGB")
     buf = io.BytesIO()
     image.save(buf, format="png", compress_level=1)
-    return buf.getvalue()
+    return buf.getvalue(), image.size
 
 
 def cut_at(frame: Any, until_ms: int) -> Any:
