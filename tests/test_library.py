@@ -141,3 +141,53 @@ def test_library_crash_before_commit_auto_commit_loses_the_record_in_flight_only
         assert [o for o in range(100) if o not in done] == lost
         assert sorted(o for o, n in done.items() if n == 2) == twice
         assert max(ev["last_offset"] for ev in tr.events("append", partition=2)) == 99
+
+
+def _owners_in_generation(tr, group, generation_id):
+    return {(t, p): e["client_id"] for e in tr.events("assigned", group=group, generation_id=generation_id)
+            for t, p in e["partitions"]}
+
+
+def test_library_crash_before_commit_survivors_committing_by_hand_every_5s_get_their_uncommitted_records_again():
+    """survivor_commit="every_ms" (by hand, nothing in on_revoke) and a producer still writing at the eager
+    rebalance: for each survivor's partition, the offsets from its last commit before the revoke up to the last
+    record it processed are delivered again, to the partition's owner in generation 2 (orders-1: c2 -> c1;
+    orders-0 back to c1 itself)."""
+    tr = library.run("crash-before-commit", records=600, survivor_commit="every_ms").trace
+    revoked = {e["client_id"]: e for e in tr.events("revoked", group="billing")}
+    assert set(revoked) == {"c1", "c2"} and tr.last("append", topic="orders").time_ms > max(
+        e.time_ms for e in revoked.values())
+    gen1, gen2 = _owners_in_generation(tr, "billing", 1), _owners_in_generation(tr, "billing", 2)
+    assert gen2 == {("orders", 0): "c1", ("orders", 1): "c1", ("orders", 2): "c2"}
+    expected = {}
+    for tp, owner in gen1.items():
+        if owner == "c3":
+            continue
+        t_rev = revoked[owner].time_ms
+        commits = [o for e in tr.events("offset_commit", client_id=owner) if e.time_ms <= t_rev and not e["error"]
+                   for t, p, o in e["offsets"] if (t, p) == tp]
+        done = [e["offset"] for e in tr.events("app_processed", app=owner, partition=tp[1]) if e.time_ms <= t_rev]
+        assert commits[-1] <= done[-1]
+        expected.update({(*tp, o): (owner, gen2[tp]) for o in range(commits[-1], done[-1] + 1)})
+    assert len(expected) == 38      # orders-0 100..119 (c1, c1), orders-1 102..119 (c2, c1)
+    got = {}
+    for e in tr.events("deliver", group="billing"):
+        for o in range(e["first_offset"], e["last_offset"] + 1):
+            got.setdefault((e["topic"], e["partition"], o), []).append(e["client_id"])
+    twice = {k: tuple(v) for k, v in got.items() if len(v) > 1 and k[1] != 2}
+    assert twice == expected and max(len(v) for v in got.values()) == 2
+
+
+def test_library_crash_before_commit_survivors_on_auto_commit_commit_on_revoke_and_nothing_of_theirs_comes_again():
+    """survivor_commit="auto": librdkafka commits the offset store of revoked partitions (rdkafka_assignment.c),
+    so only the crashed member's records are delivered twice."""
+    tr = library.run("crash-before-commit", records=600, survivor_commit="auto").trace
+    on_revoke = [e for e in tr.events("auto_commit", group="billing") if e.reason == "before partitions are revoked"]
+    assert sorted(e["client_id"] for e in on_revoke) == ["c1", "c2"]
+    d = deliveries(tr, "billing")
+    assert {k for k, v in d.items() if v > 1} == {("orders", 2, o) for o in (50, 51, 52)}
+
+
+def test_library_crash_before_commit_survivor_commit_is_validated():
+    with pytest.raises(ValueError, match="commit must be one of"):
+        library.get("crash-before-commit", survivor_commit="sometimes")

@@ -69,7 +69,8 @@ def lesson(name: str) -> str:
 # -- Q1 -------------------------------------------------------------------------------------------------
 @_scenario("crash-before-commit")
 def crash_before_commit(seed: int = 7, records: int = 300, crash_ms: int = 8_000, session_timeout_ms: int = 10_000,
-                        end_ms: int = 40_000, c3_commit: str = "every_n") -> Scenario:
+                        end_ms: int = 40_000, c3_commit: str = "every_n", survivor_commit: str = "after_each",
+                        survivor_commit_every: int | None = None) -> Scenario:
     """Three consumers share a group on a 3-partition topic; c3 crashes mid-processing before committing,
     and a survivor receives its uncommitted records again: because c3 commits only after processing,
     nothing is lost and some records are delivered twice.
@@ -88,6 +89,18 @@ def crash_before_commit(seed: int = 7, records: int = 300, crash_ms: int = 8_000
     after it, so it is never processed (crash at 10.1 s: offset 66 of orders-2 lost); with no
     auto-commit since ``poll()`` the records since the last auto-commit come again (crash at 8 s).
 
+    ``survivor_commit`` is c1's and c2's policy (``after_each``, ``every_n``, ``every_ms`` or ``auto``;
+    ``survivor_commit_every`` is records for ``every_n``, default 10, and ms for ``every_ms``, default
+    5000). The eager rebalance that removes c3 revokes every partition, and each new owner, a survivor
+    included, starts at the group's committed offset: with ``every_ms`` (a commit by hand after a record
+    once 5 s passed, no commit in ``on_revoke``) and a producer still writing at the rebalance
+    (``records=600``: 30 s), what c1 and c2 had processed since their last commit is delivered again
+    (orders-1 moves from c2 to c1; orders-0 goes back to c1 itself). With ``auto`` it is not:
+    librdkafka commits the offset store of revoked partitions when ``enable.auto.commit`` is on
+    (``rdkafka_assignment.c``, "Commit final offsets to broker for the removed partitions"), and Java's
+    auto-commit commits before revoking (``onJoinPrepare``). With ``every_ms`` the last records also stay
+    uncommitted at the end (the next commit waits for a next record), so the final lag is not 0.
+
     Trace facts: ``app_crash`` (c3, in_flight); ``member_removed`` with cause ``session_timeout``
     about ``session.timeout.ms`` after c3's last heartbeat; a ``generation`` without c3; then
     ``deliver`` events of c3's partition to a survivor from c3's last committed offset, so the
@@ -99,8 +112,11 @@ def crash_before_commit(seed: int = 7, records: int = 300, crash_ms: int = 8_000
                   broker_config=FAST_BROKER, end_ms=end_ms)
     sc.add_producer("producer", topic="orders", rate_per_s=20, keys="customer-{i%12}", count=records)
     conf = {"session.timeout.ms": session_timeout_ms}
-    sc.add_consumer("c1", group="billing", topics=["orders"], processing_ms=100, commit="after_each", config=conf)
-    sc.add_consumer("c2", group="billing", topics=["orders"], processing_ms=100, commit="after_each", config=conf)
+    every = survivor_commit_every if survivor_commit_every is not None else (
+        5_000 if survivor_commit == "every_ms" else 10)
+    for name in ("c1", "c2"):
+        sc.add_consumer(name, group="billing", topics=["orders"], processing_ms=100, commit=survivor_commit,
+                        commit_every=every, config=conf)
     sc.add_consumer("c3", group="billing", topics=["orders"], processing_ms=100, commit=c3_commit, commit_every=10,
                     config=conf)
     sc.at(crash_ms, "crash", app="c3", point="mid_processing")
