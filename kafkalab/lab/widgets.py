@@ -75,7 +75,7 @@ class ScenarioPanel:
                  topic: str | None = None, partition: int = 0, run_steps_ms: tuple[int, ...] = (1_000, 10_000, 60_000),
                  burst: int = 20, sliders: tuple[str, ...] | None = None, crash_point: str = "now") -> None:
         self.view = PanelView(plot, _scope(scenario, plot, group, topic, partition))   # checks plot first
-        if not getattr(scenario, "_started", True) and scenario.script:     # built, never run: play its script
+        if not getattr(scenario, "started", True) and scenario.script:     # built, never run: play its script
             scenario.run(until_ms=max([scenario.end_ms, *(int(s["at_ms"]) for s in scenario.script)]))
         self.scenario = scenario
         self._quiet = False

@@ -79,6 +79,11 @@ class Scenario:
 
     # -- properties --------------------------------------------------------------------------------
     @property
+    def started(self) -> bool:
+        """True once ``run``, ``advance`` or ``act`` has started the apps (a built scenario is not started)."""
+        return self._started
+
+    @property
     def now_ms(self) -> int:
         """Current virtual time."""
         return self.cluster.now_ms
