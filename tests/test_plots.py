@@ -67,7 +67,7 @@ def test_plots_log_cells_markers_and_pointers():
 def test_plots_retention_and_duplicates_draw():
     ret = F.retention_frame(crash_before_commit(), topic="orders")
     ax = plots.plot_retention_timeline(ret)
-    assert "orders-0: 1 segments, 0 deleted" in _labelled(ax)
+    assert "orders-0: 1 segment, 0 deleted" in _labelled(ax)
 
 
 def test_plots_make_no_pyplot_figures(crashed):

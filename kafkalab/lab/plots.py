@@ -33,6 +33,11 @@ def summary(ax: Any) -> str:
     return text
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``"1 rebalance"``, ``"2 rebalances"``, ``"0 crashes"`` (``many``: the plural when it is not ``word + "s"``)."""
+    return f"{n} {word}" if n == 1 else f"{n} {many or word + 's'}"
+
+
 def new_axes(ax: Axes | None, size: tuple[float, float] = (7.5, 3.4)) -> Axes:
     """``ax``, or the Axes of a new ``Figure`` (not registered with pyplot: garbage-collected).
 
@@ -95,7 +100,8 @@ def plot_redeliveries(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     _offset_ticks(ax, keys, xs)
     _legend_outside(ax)
     most = max(counts) if counts else 0
-    text = (f"{len(again)} of {n} delivered offsets were delivered more than once"
+    text = (f"{len(again)} of {plural(n, 'delivered offset')} {'was' if len(again) == 1 else 'were'} delivered "
+            "more than once"
             f"{f' (at most {most} times): ' + _runs_text(keys, again) if again else ''}.")
     return finish(ax, "Deliveries per offset (2 or more = redelivered)", _offset_xlabel(keys), "deliveries", text)
 
@@ -156,10 +162,10 @@ def plot_duplicates(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     _offset_ticks(ax, keys, xs)
     if keys:
         _legend_outside(ax)
-    text = (f"Of {n} inputs, {len(dup_out)} produced more than one visible output record"
+    text = (f"Of {plural(n, 'input')}, {len(dup_out)} produced more than one visible output record"
             f"{' (' + _runs_text(keys, dup_out) + ')' if dup_out else ''}, {len(dup_fx)} had their side effect "
             f"outside Kafka repeated{' (' + _runs_text(keys, dup_fx) + ')' if dup_fx else ''} and "
-            f"{len(aborted)} have an output record no read_committed reader sees.")
+            f"{len(aborted)} {'has' if len(aborted) == 1 else 'have'} an output record no read_committed reader sees.")
     return finish(ax, "Outputs and side effects per input record", _offset_xlabel(keys, "input "), "count", text)
 
 

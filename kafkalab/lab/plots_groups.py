@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from . import palette, show
-from .plots import check_frame, finish, new_axes
+from .plots import check_frame, finish, new_axes, plural
 
 HATCH_LABEL = "still assigned to a crashed member"
 CRASH_LABEL = "crash (process died)"
@@ -125,9 +125,9 @@ def plot_membership(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     group = frame.attrs.get("group", "the group")
     idle_members = sorted({cid for _c, cid, _a, _b in frame.attrs.get("idle", [])})
     n_reb, n_crash = len(frame.attrs.get("rebalances", [])), len(crashes)
-    text = (f"Partition ownership in group {group}: {len(rows)} members "
-            f"({', '.join(label for _c, label in rows) or 'none'}) over {len(parts)} partitions, "
-            f"{n_reb} rebalance{'' if n_reb == 1 else 's'} and {n_crash} crash{'' if n_crash == 1 else 'es'}"
+    text = (f"Partition ownership in group {group}: {plural(len(rows), 'member')} "
+            f"({', '.join(label for _c, label in rows) or 'none'}) over {plural(len(parts), 'partition')}, "
+            f"{plural(n_reb, 'rebalance')} and {plural(n_crash, 'crash', 'crashes')}"
             f"{f'; idle at some point: {chr(44).join(idle_members)}' if idle_members else ''}.")
     return finish(ax, f"Who owned which partition (group {group})", "virtual time (ms)", "member", text)
 
@@ -268,45 +268,52 @@ def plot_deliveries_by_group(frames: dict[str, pd.DataFrame]) -> list[Axes]:
     """Small multiples: one panel per group, one bar per offset, its height how often the group received it.
 
     ``frames`` maps a name (the group.id) to its ``deliveries_frame``. Panels share the x axis
-    (partition @ offset, the same offsets in every panel) and the y axis (deliveries), so a group
-    that received records twice stands out; each panel's title gives its count. Returns the Axes,
-    top to bottom (one new figure, displayed when the cell ends).
+    (the same offsets in every panel, a gap before each next partition, as in ``plot_redeliveries``)
+    and the y axis (deliveries, integer ticks), so a group that received records twice stands out;
+    each run of offsets a group received more than once is labelled with its offsets above the bars
+    ("offsets orders-0@41–45: 2×"), and each panel's title gives its count. Returns the Axes, top to
+    bottom (one new figure, displayed when the cell ends).
 
     Kafka: each group has its own committed offsets, so each group receives every record.
     """
+    from .plots import _bar, _label_runs, _offset_ticks, _offset_xlabel, _positions, _runs_text
+
     if not isinstance(frames, dict) or not frames:
         raise TypeError("plot_deliveries_by_group(frames): frames must be a non-empty dict {group: deliveries_frame}")
     for name, frame in frames.items():
         check_frame(frame, ["topic", "partition", "offset", "deliveries"], f"plot_deliveries_by_group[{name!r}]")
-    figure = Figure(figsize=(7.5, 0.9 + 1.25 * len(frames)), layout="constrained")
+    figure = Figure(figsize=(7.5, 0.9 + 1.4 * len(frames)), layout="constrained")
     show.pending(figure)
     axes = list(figure.subplots(len(frames), 1, sharex=True, squeeze=False)[:, 0])
     keys = sorted({(t, int(p), int(o)) for f in frames.values()
                    for t, p, o in zip(f["topic"], f["partition"], f["offset"])})
-    x_of = {k: i for i, k in enumerate(keys)}
+    xs = _positions(keys)
     top = max([2, *(int(f["deliveries"].max()) for f in frames.values() if len(f))])
+    width = 1.0 if len(keys) > 60 else 0.8
+    label_rows = 0
     for ax, (name, frame) in zip(axes, frames.items()):
         counts = {(t, int(p), int(o)): int(d) for t, p, o, d in
                   zip(frame["topic"], frame["partition"], frame["offset"], frame["deliveries"])}
+        heights = [counts.get(k, 0) for k in keys]
         for label, color, pick in (("delivered once", palette.OK, lambda d: d == 1),
                                    ("delivered more than once", palette.BAD, lambda d: d > 1)):
-            verts = [_box(x_of[k] - 0.45, x_of[k] + 0.45, d / 2, d / 2) for k, d in counts.items() if pick(d)]
+            verts = [_bar(x, d, width) for x, d in zip(xs, heights) if pick(d)]
             if verts:
                 ax.add_collection(PolyCollection(verts, facecolors=color, edgecolors="none", label=label))
-        again = sum(d > 1 for d in counts.values())
-        ax.set_ylim(0, top + 0.3)
-        ax.set_yticks(range(top + 1))
-        ax.set_xlim(-1, max(len(keys), 1))
-        finish(ax, f"{name}: {again} of {len(counts)} records delivered more than once", "", "deliveries",
-               f"Group {name} received {len(counts)} records, {again} of them more than once.")
+        again = [i for i, d in enumerate(heights) if d > 1]
+        ax.set_xlim(-1, (xs[-1] if xs else 0) + 1)
+        label_rows = max(label_rows, _label_runs(ax, keys, xs, again, top,
+                                                 lambda a, b, h=heights: f": {max(h[a:b + 1])}×"))
+        which = f": {_runs_text(keys, again)}" if again else ""
+        finish(ax, f"{name}: {len(again)} of {len(counts)} records delivered more than once", "", "deliveries",
+               f"Group {name} received {plural(len(counts), 'record')}, {len(again)} of them more than once{which}.")
         ax.title.set_fontsize("medium")
-    starts = {}
-    for k, i in x_of.items():
-        starts.setdefault(k[:2], (i, k[2]))
-    axes[-1].set_xticks([i for i, _o in starts.values()], [f"{t}-{p}@{o}" for (t, p), (_i, o) in starts.items()],
-                        fontsize="small")
-    axes[-1].set_xlabel("partition @ offset")
-    handles, labels = {}, []
+    for ax in axes:
+        ax.set_ylim(0, top + 0.5 + 0.42 * label_rows)
+        ax.set_yticks(range(top + 1))
+    _offset_ticks(axes[-1], keys, xs)
+    axes[-1].set_xlabel(_offset_xlabel(keys))
+    handles: dict[str, Any] = {}
     for ax in axes:
         for h, lab in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(lab, h)
@@ -367,6 +374,7 @@ def plot_commits(frame: pd.DataFrame, *, ax: Axes | None = None, partition: int 
     topic = rows["topic"].iloc[0] if len(rows) else "?"
     story = ", ".join(f"{w} {int(o)}" for w, o in zip(ok["client_id"], ok["committed_offset"]))
     text = (f"Committed offset of group {group} on {topic}-{partition}, commit by commit: {story or 'none'}; "
-            f"{len(writers)} client{'' if len(writers) == 1 else 's'} wrote it.")
-    return finish(ax, f"One committed offset per partition, written by {len(writers)} clients (group {group})",
+            f"{plural(len(writers), 'client')} wrote it.")
+    by = plural(len(writers), "client")
+    return finish(ax, f"One committed offset per partition, written by {by} (group {group})",
                   "commit number, in trace order", "committed offset", text)

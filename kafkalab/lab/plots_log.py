@@ -18,7 +18,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import palette
-from .plots import check_frame, finish, new_axes
+from .plots import check_frame, finish, new_axes, plural
 
 _LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.01, 1), "borderaxespad": 0, "fontsize": "small"}
 
@@ -109,9 +109,10 @@ def plot_retention_timeline(frame: pd.DataFrame, *, ax: Axes | None = None, part
     behind = [f"{g} committed {int(x.iloc[-1]['offset'])}" for g, x in commits.groupby("group", sort=True)
               if not pd.isna(x.iloc[-1]["offset"]) and int(x.iloc[-1]["offset"]) < lso]
     first = f", the first at {min(cross_x) / 1000:g} s" if cross_x else ""
-    title = (f"Retention of {topic}-{partition}: {n_del} of {len(segs)} segments deleted{first}" if n_del
+    title = (f"Retention of {topic}-{partition}: {n_del} of {plural(len(segs), 'segment')} deleted{first}" if n_del
              else f"Retention of {topic}-{partition}: no segment deleted")
-    text = (f"{topic}-{partition}: {len(segs)} segments, {n_del} deleted{first}; the log start offset ends at {lso}"
+    text = (f"{topic}-{partition}: {plural(len(segs), 'segment')}, {n_del} deleted{first}; the log start offset ends "
+            f"at {lso}"
             f"{'; below it: ' + ', '.join(behind) if behind else ''}; the experiment ends at {end_ms / 1000:g} s.")
     return finish(ax, title, "virtual time (s)", "offset", text)
 
@@ -199,13 +200,15 @@ def plot_log(frame: pd.DataFrame, *, ax: Axes | None = None, max_cells: int = 20
     n_ab = int((frame["state"] == "aborted").sum())
     n_open = int((frame["state"] == "open").sum())
     committed = ", ".join(f"{g} {o}" for g, o in (a.get("committed") or {}).items())
-    text = (f"{name} holds {n_rec} records and {n_mark} transaction markers ({n_ab} aborted, {n_open} in an open "
-            f"transaction); log start {a.get('log_start_offset')}, LSO {a.get('last_stable_offset')}, "
+    states = [f"{n} {what}" for n, what in ((n_ab, "aborted"), (n_open, "in an open transaction")) if n]
+    markers = plural(n_mark, "transaction marker") if n_mark else "no transaction marker"
+    text = (f"{name} holds {plural(n_rec, 'record')}{' (' + ', '.join(states) + ')' if states else ''} and "
+            f"{markers}; log start {a.get('log_start_offset')}, LSO {a.get('last_stable_offset')}, "
             f"HW {a.get('high_watermark')}, LEO {a.get('log_end_offset')}"
             f"{'; committed offsets (group, offset): ' + committed if committed else ''}.")
-    parts = [f"{n_rec} record{'s' if n_rec != 1 else ''}"]
+    parts = [plural(n_rec, "record")]
     if n_mark:
-        parts.append(f"{n_mark} marker{'s' if n_mark != 1 else ''}")
+        parts.append(plural(n_mark, "marker"))
     states = [f"{n} {what}" for n, what in ((n_ab, "aborted"), (n_open, "open")) if n]
     title = (f"Partition {name}: {', '.join(parts)}{' (' + ', '.join(states) + ')' if states else ''}"
              f"{f', last {max_cells} shown' if len(frame) > max_cells else ''}")
