@@ -59,6 +59,7 @@ class Consumer(OffsetsApi, ClientBase):
     """
 
     _kind = "consumer"
+    _closed_text = "Consumer closed"
 
     def __init__(self, config: dict | None = None, /, **kwargs: Any) -> None:
         super().__init__("consumer", config, kwargs)
@@ -347,7 +348,7 @@ class Consumer(OffsetsApi, ClientBase):
             self._fetcher.remove(tp)
 
     # -- assign ---------------------------------------------------------------------------------------
-    def assign(self, partitions: list[TopicPartition]) -> None:
+    def assign(self, partitions: list[TopicPartition], /) -> None:
         """Replace the assignment; each TopicPartition may carry a start offset.
 
         Offsets -1001/-1000 start from the group's committed offset (else ``auto.offset.reset``),
@@ -371,7 +372,7 @@ class Consumer(OffsetsApi, ClientBase):
             self._commits.start()
         fetcher.maybe_fetch()
 
-    def incremental_assign(self, partitions: list[TopicPartition]) -> None:
+    def incremental_assign(self, partitions: list[TopicPartition], /) -> None:
         """Add partitions to the assignment (cooperative rebalancing).
 
         Kafka: confluent-kafka ``Consumer.incremental_assign``.
@@ -389,7 +390,7 @@ class Consumer(OffsetsApi, ClientBase):
             self._fetcher.assigned[(tp.topic, tp.partition)] = PartitionState(tp.topic, tp.partition, tp.offset)
         self._fetcher.restart()
 
-    def incremental_unassign(self, partitions: list[TopicPartition]) -> None:
+    def incremental_unassign(self, partitions: list[TopicPartition], /) -> None:
         """Remove partitions from the assignment (cooperative rebalancing).
 
         Kafka: confluent-kafka ``Consumer.incremental_unassign``.
@@ -432,8 +433,11 @@ class Consumer(OffsetsApi, ClientBase):
 
         Afterwards every method raises ``RuntimeError: Consumer closed``.
 
-        Kafka: confluent-kafka ``Consumer.close``. Static members send no LeaveGroup.
+        Kafka: confluent-kafka ``Consumer.close``. Static members send no LeaveGroup. A second
+        ``close()`` does nothing and returns None, as confluent-kafka's.
         """
+        if self._closed:
+            return None
         self._check_usable()
         coord = self._coordinator
         if coord is not None and self._cluster is not None and self._fetcher.assigned:
