@@ -89,13 +89,11 @@ del _code, _name, _text
 
 
 class KafkaException(Exception):
-    """An exception carrying a ``KafkaError`` as ``args[0]``, as ``confluent_kafka.KafkaException``."""
+    """An exception carrying a ``KafkaError`` as ``args[0]``, as ``confluent_kafka.KafkaException``.
 
-    def __init__(self, *args: object) -> None:
-        super().__init__(*args)
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
+    ``str()`` is Python's: the KafkaError's text for one argument, the args tuple for several
+    (``str(KafkaException(KafkaError._FAIL, "boom"))`` is ``(-196, 'boom')``, as confluent-kafka prints it).
+    """
 
 
 def kafka_exception(code: int, reason: str | None = None, **flags: bool) -> KafkaException:

@@ -124,5 +124,5 @@ def test_producer_close_flushes_and_then_refuses_calls(cluster, conf):
     p.produce("t", b"x")
     assert p.close() is True
     assert cluster.partition("t", 0).log_end_offset == 1
-    with pytest.raises(RuntimeError, match="Producer closed"):
+    with pytest.raises(RuntimeError, match="Producer has been closed"):
         p.produce("t", b"y")

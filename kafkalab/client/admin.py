@@ -214,9 +214,14 @@ class AdminClient(GroupAdmin, ClientBase):
     """
 
     _kind = "admin"
+    _closed_text = "AdminClient has been closed"
 
-    def __init__(self, config: dict | None = None, /, **kwargs: Any) -> None:
-        super().__init__("producer", config, kwargs)
+    def __init__(self, conf: dict, **kwargs: Any) -> None:
+        super().__init__("producer", conf, kwargs)
+
+    def _exit_close(self) -> None:
+        """confluent-kafka's AdminClient has no ``close``: leaving ``with`` ends it."""
+        self._closed = True
 
     def _c(self):
         self._check_usable()

@@ -34,9 +34,15 @@ class ClientBase:
     """Configuration, cluster connection, callback queue and lifecycle shared by the clients."""
 
     _kind = "client"
+    _closed_text = "Client closed"
+    # Until __init__ runs (a subclass that skipped it) the client behaves as closed, as confluent-kafka's does.
+    _closed = True
+    _crashed = False
 
     def __init__(self, kind: str, config: Any, kwargs: dict) -> None:
         if config is None:
+            if not kwargs:
+                raise TypeError("expected configuration dict")
             config = {}
         self._closed = False
         self._crashed = False
@@ -63,7 +69,23 @@ class ClientBase:
             raise KafkaException(KafkaError(
                 ERR._DESTROY, f"{self._kind} crashed (cluster.crash): the process is gone; create a new one"))
         if self._closed:
-            raise RuntimeError(f"{self._kind.capitalize()} closed")
+            raise RuntimeError(self._closed_text)
+
+    def __bool__(self) -> bool:
+        """A client is always true (``Producer.__len__`` counts messages, but ``if producer:`` holds)."""
+        return True
+
+    def __enter__(self):
+        self._check_usable()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        """Leaving ``with Client(conf) as c:`` closes the client, as confluent-kafka 2.x does."""
+        if self._alive:
+            self._exit_close()
+
+    def _exit_close(self) -> None:
+        self.close()
 
     def _crash(self) -> None:
         if self._crashed or self._closed:

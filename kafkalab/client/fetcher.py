@@ -235,7 +235,8 @@ class Fetcher:
             start = fo - base if fo > base else 0
             if batch.timestamp_type == LOG_APPEND_TIME:
                 ts = batch.append_time_ms
-                out.extend(Message(topic, partition, base + i, r[0], r[1], (TIMESTAMP_LOG_APPEND_TIME, ts), r[3])
+                out.extend(Message(topic, partition, base + i, r[0], r[1], r[3], None, (TIMESTAMP_LOG_APPEND_TIME, ts),
+                                   None, 0)
                            for i, r in enumerate(recs[start:], start) if r is not None)
             elif batch.compacted:
                 out.extend(FetchedMessage(topic, partition, base + i, r[0], r[1], r[2], r[3])

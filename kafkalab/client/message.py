@@ -66,6 +66,15 @@ class TopicPartition:
     def __lt__(self, other: TopicPartition) -> bool:
         return (self.topic, self.partition) < (other.topic, other.partition)
 
+    def __le__(self, other: TopicPartition) -> bool:
+        return (self.topic, self.partition) <= (other.topic, other.partition)
+
+    def __gt__(self, other: TopicPartition) -> bool:
+        return (self.topic, self.partition) > (other.topic, other.partition)
+
+    def __ge__(self, other: TopicPartition) -> bool:
+        return (self.topic, self.partition) >= (other.topic, other.partition)
+
     def __hash__(self) -> int:
         return hash((self.topic, self.partition))
 
@@ -81,7 +90,7 @@ class Message:
     """
 
     __slots__ = ("_topic", "_partition", "_offset", "_key", "_value", "_ts_type", "_ts", "_headers",
-                 "_error", "_latency", "_leader_epoch")
+                 "_error", "_latency", "_leader_epoch", "_delivery_count")
 
     def __init__(
         self,
@@ -90,12 +99,14 @@ class Message:
         offset: int | None = None,
         key: bytes | None = None,
         value: bytes | None = None,
-        timestamp: tuple[int, int] = (TIMESTAMP_NOT_AVAILABLE, 0),
         headers: list[tuple[str, bytes | None]] | None = None,
         error: KafkaError | None = None,
+        timestamp: tuple[int, int] = (TIMESTAMP_NOT_AVAILABLE, 0),
         latency: float | None = None,
         leader_epoch: int | None = None,
+        delivery_count: int | None = None,
     ) -> None:
+        """All arguments optional, in confluent-kafka's positional order (for tests and mocks)."""
         self._topic = topic
         self._partition = partition
         self._offset = offset
@@ -106,6 +117,12 @@ class Message:
         self._error = error
         self._latency = latency
         self._leader_epoch = leader_epoch
+        self._delivery_count = delivery_count
+
+    def __reduce__(self):
+        return (Message, (self._topic, self._partition, self._offset, self._key, self._value, self._headers,
+                          self._error, (self._ts_type, self._ts), self._latency, self._leader_epoch,
+                          self._delivery_count))
 
     def topic(self) -> str | None:
         """The topic name."""
@@ -144,15 +161,32 @@ class Message:
         return self._latency
 
     def leader_epoch(self) -> int | None:
-        """The partition leader epoch, or None (kafkalab has one broker: always None)."""
+        """The partition leader epoch of a consumed record (0: kafkalab's only broker leads from the start)."""
         return self._leader_epoch
 
-    def len(self) -> int:
+    def delivery_count(self) -> int | None:
+        """Share-consumer delivery count; None for a standard consumer or a producer (share groups not modelled)."""
+        return self._delivery_count
+
+    def deserialized_key(self) -> Any:
+        """The same object as ``key()`` (kafkalab has no deserializers)."""
+        return self._key
+
+    def deserialized_value(self) -> Any:
+        """The same object as ``value()`` (kafkalab has no deserializers)."""
+        return self._value
+
+    def __len__(self) -> int:
         """The length of the value in bytes (0 for None)."""
         return len(self._value) if self._value is not None else 0
 
-    def __len__(self) -> int:
-        return self.len()
+    def set_topic(self, topic: Any) -> None:
+        """Replace the topic."""
+        self._topic = topic
+
+    def set_error(self, error: Any) -> None:
+        """Replace the error."""
+        self._error = error
 
     def set_key(self, key: Any) -> None:
         """Replace the key."""
@@ -180,7 +214,8 @@ class FetchedMessage(Message):
     _ts_type = TIMESTAMP_CREATE_TIME
     _error = None
     _latency = None
-    _leader_epoch = None
+    _leader_epoch = 0
+    _delivery_count = None
 
     def __init__(self, topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
                  ts: int, headers: list | None) -> None:
@@ -191,6 +226,13 @@ class FetchedMessage(Message):
         self._value = value
         self._ts = ts
         self._headers = headers
+
+    def set_error(self, error: Any) -> None:
+        """Replace the error (the record becomes a plain ``Message``, whose fields are all settable)."""
+        defaults = (self._ts_type, self._latency, self._leader_epoch, self._delivery_count)
+        self.__class__ = Message
+        self._ts_type, self._latency, self._leader_epoch, self._delivery_count = defaults
+        self._error = error
 
 
 def _short(value: bytes | None) -> str:

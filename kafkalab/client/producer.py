@@ -76,6 +76,7 @@ class Producer(TransactionalMixin, Sender, ClientBase):
     """
 
     _kind = "producer"
+    _closed_text = "Producer has been closed"
 
     def __init__(self, config: dict | None = None, /, **kwargs: Any) -> None:
         super().__init__("producer", config, kwargs)
@@ -249,8 +250,8 @@ class Producer(TransactionalMixin, Sender, ClientBase):
         for i, (cb, enq_ms) in cbs.items():
             rec = records[i]
             offset = base_offset + i if base_offset >= 0 else base_offset
-            msg = Message(topic, partition if err is None else None, offset, rec[0], rec[1],
-                          (TIMESTAMP_CREATE_TIME, rec[2]), None, err, (now - enq_ms) / 1000.0)
+            msg = Message(topic, partition if err is None else None, offset, rec[0], rec[1], None, err,
+                          (TIMESTAMP_CREATE_TIME, rec[2]), (now - enq_ms) / 1000.0)
             self._reports += 1
             append((self._run_report, (cb, err, msg)))
 
@@ -335,9 +336,12 @@ class Producer(TransactionalMixin, Sender, ClientBase):
     def close(self) -> bool:
         """Abort an open transaction, flush outstanding messages, and close; True if closed now.
 
-        Afterwards every method raises ``RuntimeError``. Kafka: confluent-kafka 2.x ``Producer.close``.
+        Afterwards every method raises ``RuntimeError: Producer has been closed``; a second ``close()``
+        returns True again. Kafka: confluent-kafka 2.x ``Producer.close``.
         """
-        if self._crashed or self._closed:
+        if self._closed:
+            return True
+        if self._crashed:
             return False
         abort = getattr(self, "_abort_open_transaction", None)
         if abort is not None:
