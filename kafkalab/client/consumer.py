@@ -385,7 +385,8 @@ class Consumer(OffsetsApi, ClientBase):
         for tp in tps:
             key = (tp.topic, tp.partition)
             if key in self._fetcher.assigned:
-                raise KafkaException(KafkaError(ERR._INVALID_ARG, f"{tp.topic} [{tp.partition}] is already assigned"))
+                raise KafkaException(KafkaError(ERR._CONFLICT, f"{tp.topic} [{tp.partition}] is already part of "
+                                                               f"the current assignment"))
         for tp in tps:
             self._fetcher.assigned[(tp.topic, tp.partition)] = PartitionState(tp.topic, tp.partition, tp.offset)
         self._fetcher.restart()

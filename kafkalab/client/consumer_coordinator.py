@@ -239,9 +239,9 @@ class ConsumerCoordinator:
         if self.state in ("left", "fenced", "failed"):
             return
         over = waited - self.max_poll_interval_ms
-        text = (f"Application maximum poll interval ({self.max_poll_interval_ms}ms) exceeded by {over}ms "
-                f"(adjust max.poll.interval.ms for long-running message processing): leaving group")
-        c._trace("max_poll_exceeded", text, member_id=self.member_id, generation_id=self.generation_id)
+        text = f"Application maximum poll interval ({self.max_poll_interval_ms}ms) exceeded by {over}ms"
+        c._trace("max_poll_exceeded", f"{text} (adjust max.poll.interval.ms for long-running message processing): "
+                 "leaving group", member_id=self.member_id, generation_id=self.generation_id)
         if self.instance_id is None and self.member_id:
             self._send_leave("max.poll.interval.ms exceeded")
         self.state = "left"

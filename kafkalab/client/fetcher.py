@@ -17,6 +17,8 @@ from ..broker.log import LOG_APPEND_TIME
 from ..errors import ERR, KafkaError
 from .message import OFFSET_INVALID, TIMESTAMP_LOG_APPEND_TIME, FetchedMessage, Message
 
+_BROKER_ID = 1      # kafkalab's one broker (Cluster.broker_id), as librdkafka names it in event texts
+
 
 class PartitionState:
     """An assigned partition as one consumer sees it.
@@ -145,6 +147,8 @@ class Fetcher:
             st.log_start_offset = data.log_start_offset
             if data.reset is not None and data.fetch_offset >= 0:
                 st.fetch_position = data.fetch_offset
+                if data.reset == "committed" and st.committed < 0:
+                    st.committed = data.fetch_offset      # librdkafka: OffsetFetch sets rktp_committed_pos
                 if data.reset != "committed":
                     c._trace("offset_reset", f"no committed offset: {data.reset}", topic=st.topic,
                              partition=st.partition, from_offset=None, to_offset=data.fetch_offset, skipped=0)
@@ -170,17 +174,25 @@ class Fetcher:
             st.fetch_position = to
             return
         st.stopped = True
+        offset = data.fetch_offset
         if data.error in (ERR.OFFSET_OUT_OF_RANGE, ERR._AUTO_OFFSET_RESET):
-            where = (f"fetch offset {data.fetch_offset} is out of range [{data.log_start_offset}, "
-                     f"{data.high_watermark}]" if data.error == ERR.OFFSET_OUT_OF_RANGE
-                     else "no committed offset")
-            err = KafkaError(ERR._AUTO_OFFSET_RESET,
-                             f"Local: No offset to automatically reset to: {where} and auto.offset.reset=error")
-            c._trace("offset_reset_error", where, topic=st.topic, partition=st.partition,
-                     from_offset=data.fetch_offset)
+            # librdkafka rd_kafka_offset_reset: "<reason>: <error text>[ (broker N)]"; the event's offset is
+            # the fetch offset, -1001 when there was no committed offset.
+            if data.error == ERR.OFFSET_OUT_OF_RANGE:
+                text = (f"fetch failed due to requested offset not available on the broker: "
+                        f"{KafkaError(ERR.OFFSET_OUT_OF_RANGE).str()} (broker {_BROKER_ID})")
+                where = (f"fetch offset {offset} is out of range [{data.log_start_offset}, "
+                         f"{data.high_watermark}]")
+            else:
+                offset = OFFSET_INVALID
+                text = f"no previously committed offset available: {KafkaError(ERR._NO_OFFSET).str()}"
+                where = "no committed offset"
+            err = KafkaError(ERR._AUTO_OFFSET_RESET, text)
+            c._trace("offset_reset_error", f"{where} and auto.offset.reset=error", topic=st.topic,
+                     partition=st.partition, from_offset=data.fetch_offset)
         else:
             err = KafkaError(data.error, f"{KafkaError(data.error).str()}: {st.topic} [{st.partition}]")
-        c._push_event(Message(st.topic, st.partition, data.fetch_offset, error=err))
+        c._push_event(Message(st.topic, st.partition, offset, error=err))
 
     def _retry_unstable(self, st: PartitionState) -> None:
         """An open transaction holds offsets for this partition: ask again after ``retry.backoff.ms``.
@@ -268,8 +280,9 @@ class Fetcher:
                 and fp >= (st.last_stable_offset if self.read_committed else st.high_watermark)
                 and st.eof_reported != fp):
             st.eof_reported = fp
-            c._push_event(Message(st.topic, st.partition, fp,
-                                  error=KafkaError(ERR._PARTITION_EOF)))
+            c._push_event(Message(st.topic, st.partition, fp, error=KafkaError(
+                ERR._PARTITION_EOF, f"Fetch from broker {_BROKER_ID} reached end of partition at offset {fp} "
+                                    f"(HighwaterMark {st.high_watermark})")))
 
 
 class _Token:

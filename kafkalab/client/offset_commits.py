@@ -46,8 +46,17 @@ class OffsetCommitter:
     # -- sending ------------------------------------------------------------------------------------
     def send(self, offsets: dict[tuple[str, int], tuple[int, str]], *, asynchronous: bool, reason: str,
              auto: bool = False) -> list[TopicPartition] | None:
-        """Send an OffsetCommit; wait for the answer when not ``asynchronous``."""
+        """Send an OffsetCommit for the entries of ``offsets`` that are >= 0; wait for the answer when not
+        ``asynchronous``. Logical entries are reported back as given; with none valid: ``_NO_OFFSET``.
+
+        Kafka: librdkafka ``rd_kafka_cgrp_assigned_offsets_commit`` (no valid offset -> ``_NO_OFFSET``).
+        """
         c = self.c
+        if not any(offset >= 0 for offset, _ in offsets.values()):
+            if asynchronous:
+                self._callback(KafkaError(ERR._NO_OFFSET), _tps(offsets, {}))
+                return None
+            raise KafkaException(KafkaError(ERR._NO_OFFSET, "Commit failed: Local: No offset stored"))
         if c._cluster is None:
             err = KafkaError(ERR._WAIT_COORD, "Commit failed: Local: Waiting for coordinator")
             if asynchronous:
@@ -60,7 +69,8 @@ class OffsetCommitter:
         gen = coord.generation_id if coord is not None else -1
         instance = coord.instance_id if coord is not None else None
         om = c._cluster.group_coordinator.offsets
-        c._send(lambda: c._respond(self._on_result, req, om.commit(c._group_id, member, gen, instance, offsets,
+        valid = {tp: v for tp, v in offsets.items() if v[0] >= 0}
+        c._send(lambda: c._respond(self._on_result, req, om.commit(c._group_id, member, gen, instance, valid,
                                                                      client_id=c._client_id), asynchronous))
         if asynchronous:
             return None
@@ -91,12 +101,33 @@ class OffsetCommitter:
 
     # -- what to commit -----------------------------------------------------------------------------
     def stored_offsets(self, only: list[tuple[str, int]] | None = None) -> dict[tuple[str, int], tuple[int, str]]:
-        """The offset store of assigned partitions that is ahead of the last known commit."""
+        """The offset store of assigned partitions that is ahead of the last known commit.
+
+        A stored offset at or below the committed one is left out, so the auto-commit timer and
+        ``commit()`` never move a committed offset backwards.
+
+        Kafka: librdkafka ``rd_kafka_topic_partition_list_set_offsets`` (stored > committed only).
+        """
         out = {}
         for tp, st in self.c._fetcher.assigned.items():
             if only is not None and tp not in only:
                 continue
-            if st.stored >= 0 and st.stored != st.committed:
+            if st.stored >= 0 and st.stored > st.committed:
+                out[tp] = (st.stored, "")
+        return out
+
+    def removal_offsets(self, only: list[tuple[str, int]] | None = None) -> dict[tuple[str, int], tuple[int, str]]:
+        """What librdkafka commits for partitions leaving the assignment (revoke, unassign, close).
+
+        Every stored offset not yet committed, a lower one included: librdkafka commits the store of
+        removed partitions as it is. Simplification: one equal to the committed offset is not sent
+        again (librdkafka would send it; the committed offset is the same either way).
+
+        Kafka: librdkafka ``rd_kafka_assignment_serve_removals``.
+        """
+        out = {}
+        for tp, st in self.c._fetcher.assigned.items():
+            if (only is None or tp in only) and st.stored >= 0 and st.stored != st.committed:
                 out[tp] = (st.stored, "")
         return out
 
@@ -109,7 +140,7 @@ class OffsetCommitter:
         return out
 
     def _auto_offsets(self, only=None):
-        return self.positions(only) if self.java else self.stored_offsets(only)
+        return self.positions(only) if self.java else self.removal_offsets(only)
 
     # -- auto-commit --------------------------------------------------------------------------------
     def start(self) -> None:

@@ -29,7 +29,9 @@ class OffsetsApi:
         from a later ``poll``. With ``asynchronous=False`` it waits and returns the partitions,
         raising ``KafkaException`` if the broker rejected the commit (for example
         ``ILLEGAL_GENERATION`` or ``UNKNOWN_MEMBER_ID`` for a zombie) or ``_NO_OFFSET`` when nothing
-        is stored.
+        is stored. Entries of ``offsets`` with a logical offset (-1001, -1, -2) are not committed but
+        are returned (and passed to ``on_commit``) as given; with no valid entry at all the commit
+        fails with ``_NO_OFFSET`` "Commit failed: Local: No offset stored", as in librdkafka.
 
         Kafka: confluent-kafka ``Consumer.commit``; ``OffsetCommit``.
         """
@@ -52,18 +54,11 @@ class OffsetsApi:
             for tp in offsets:
                 if not isinstance(tp, TopicPartition):
                     raise TypeError(f"expected cimpl.TopicPartition, got {type(tp).__name__}")
-                if tp.offset < 0:
-                    raise KafkaException(KafkaError(ERR._INVALID_ARG, f"commit: {tp.topic} [{tp.partition}] has "
-                                                    f"logical offset {tp.offset}; commit needs an offset >= 0"))
-                wanted[(tp.topic, tp.partition)] = (tp.offset, tp.metadata or "")
+                wanted[(tp.topic, tp.partition)] = (tp.offset, tp.metadata or "")   # logical ones: skipped in send
         else:
             wanted = self._commits.stored_offsets()
-            if not wanted:
-                err = KafkaError(ERR._NO_OFFSET, "Commit failed: Local: No offset stored")
-                if asynchronous:
-                    self._commits._callback(KafkaError(ERR._NO_OFFSET), [])
-                    return None
-                raise KafkaException(err)
+            if not wanted:      # librdkafka reports every assigned partition with offset -1001
+                wanted = {tp: (OFFSET_INVALID, "") for tp in self._fetcher.assigned}
         return self._commits.send(wanted, asynchronous=asynchronous, reason="commit()")
 
     def committed(self, partitions: list[TopicPartition], timeout: float | None = None) -> list[TopicPartition]:
@@ -94,9 +89,9 @@ class OffsetsApi:
         self._check_usable()
         if message is not None and offsets is not None:
             raise ValueError("message and offsets are mutually exclusive")
-        if self._auto_store:
-            raise KafkaException(KafkaError(ERR._INVALID_ARG, "store_offsets() requires "
-                                            "enable.auto.offset.store=false (it is true)"))
+        if self._auto_store:    # librdkafka: allowed only with enable.auto.offset.store=false
+            raise KafkaException(KafkaError(ERR._INVALID_ARG, "StoreOffsets failed: Local: Invalid argument or "
+                                            "configuration"))
         if message is not None:
             items = [(message.topic(), message.partition(), message.offset() + 1)]
         elif offsets is not None:
@@ -105,9 +100,9 @@ class OffsetsApi:
             raise ValueError("store_offsets: expected message or offsets")
         for topic, partition, offset in items:
             st = self._fetcher.assigned.get((topic, partition))
-            if st is None:
-                raise KafkaException(KafkaError(ERR._STATE, f"Local: Erroneous state: {topic} [{partition}] "
-                                                f"is not assigned to this consumer"))
+            if st is None:      # librdkafka: _STATE if unassigned, _UNKNOWN_PARTITION for an unknown topic
+                code = ERR._STATE if self._knows_topic(topic) else ERR._UNKNOWN_PARTITION
+                raise KafkaException(KafkaError(code, f"StoreOffsets failed: {KafkaError(code).str()}"))
             st.stored = offset
 
     def position(self, partitions: list[TopicPartition]) -> list[TopicPartition]:
@@ -131,15 +126,19 @@ class OffsetsApi:
         if not isinstance(partition, TopicPartition):
             raise TypeError(f"seek: expected cimpl.TopicPartition, got {type(partition).__name__}")
         st = self._fetcher.assigned.get((partition.topic, partition.partition))
-        if st is None:
-            raise KafkaException(KafkaError(ERR._UNKNOWN_PARTITION, f"Local: Unknown partition: seek() works only "
-                                            f"on assigned partitions; {partition.topic} [{partition.partition}] is "
-                                            f"not assigned (pass the offset to assign() instead)"))
+        if st is None:      # librdkafka: _STATE for an unassigned partition, _UNKNOWN_PARTITION for an unknown topic
+            code = ERR._STATE if self._knows_topic(partition.topic) else ERR._UNKNOWN_PARTITION
+            raise KafkaException(KafkaError(code, f"Failed to seek to offset {partition.offset}: "
+                                            f"{KafkaError(code).str()}"))
         if st in self._fetcher.ready:
             self._fetcher.ready.remove(st)
         st.seek(partition.offset)
         self._trace("seek", "seek()", topic=partition.topic, partition=partition.partition, offset=partition.offset)
         self._fetcher.restart()
+
+    def _knows_topic(self, topic: str) -> bool:
+        """Whether the topic exists (librdkafka: the client holds a topic handle for it)."""
+        return self._cluster is not None and topic in self._cluster.topics
 
     def pause(self, partitions: list[TopicPartition]) -> None:
         """Stop fetching ``partitions`` (prefetched records are dropped and fetched again later)."""
