@@ -114,8 +114,8 @@ def test_groups_slow_consumer_leaves_and_its_commit_is_rejected(cluster, conf):
     """A member that does not poll within max.poll.interval.ms leaves by itself; its next poll returns
     _MAX_POLL_EXCEEDED and its late commit is rejected (UNKNOWN_MEMBER_ID)."""
     setup(cluster, conf, partitions=2, per_partition=5)
-    slow = member(conf, "slow", **{"max.poll.interval.ms": 10_000})
-    fast = member(conf, "fast", **{"max.poll.interval.ms": 10_000})
+    slow = member(conf, "slow", **{"max.poll.interval.ms": 10_000, "session.timeout.ms": 10_000})
+    fast = member(conf, "fast", **{"max.poll.interval.ms": 10_000, "session.timeout.ms": 10_000})
     slow.subscribe(["orders"])
     fast.subscribe(["orders"])
     held = []

@@ -87,7 +87,7 @@ def test_apps_slow_consumer_exceeds_max_poll_interval_and_the_error_is_an_outcom
     sc = Scenario(seed=2, name="slow", topics={"t": {"partitions": 1}}, broker_config=FAST)
     sc.add_producer("p", topic="t", rate_per_s=5, count=5)
     sc.add_consumer("c", group="g", topics=["t"], processing_ms=8_000,
-                    config={"max.poll.interval.ms": 5_000, "session.timeout.ms": 6_000})
+                    config={"max.poll.interval.ms": 6_000, "session.timeout.ms": 6_000})
     sc.run(30_000)
     assert any(o["error"] == "_MAX_POLL_EXCEEDED" for o in sc.outcomes)
     assert sc.trace.events("app_outcome", app="c")
