@@ -78,6 +78,9 @@ def test_deliveries_by_group_one_panel_per_group():
     assert len(axes) == 3 and figcheck.problems(axes[0].figure, tight=True) == []
     assert [ax.get_title().split(":")[0] for ax in axes] == ["group-a", "group-b", "group-c"]
     assert axes[0].get_title().startswith("group-a: 0 of 120") and not axes[2].get_title().startswith("group-c: 0 ")
+    labels = [t.get_text() for t in axes[2].texts]           # group-c's redelivered offsets, labelled on its panel
+    assert labels and all(t.startswith("offsets orders-") and t.endswith(": 2×") for t in labels)
+    assert not axes[0].texts and "more than once: offsets orders-0@" in lab.summary(axes[2])
 
 
 def test_commits_step_plot_coloured_by_writer():
