@@ -13,6 +13,7 @@ from kafkalab.broker.assignors import (
     MemberSubscription,
     cooperative_sticky_assign,
     is_cooperative,
+    librdkafka_sticky_assign,
     partitions_to_revoke,
     range_assign,
     roundrobin_assign,
@@ -105,12 +106,17 @@ def test_sticky_assign_departed_member_partitions_spread_out():
 
 
 def test_sticky_assign_higher_generation_claim_wins():
-    """Two claims on t-0: the member of the newer generation keeps it."""
+    """Two claims on t-0: the member of the newer generation owns it. Java keeps it there; librdkafka
+    (performReassignments: a partition whose holder has 2+ more than its previous owner goes back to
+    that previous owner) hands it back to a, so under cooperative b revokes t-0 first."""
     members = [M("a", ("t",), owned_partitions=[("t", 0)], generation_id=3),
                M("b", ("t",), owned_partitions=[("t", 0), ("t", 1)], generation_id=4)]
     assert sticky_assign(members, {"t": 2}) == {"a": [("t", 1)], "b": [("t", 0)]}
-    result = cooperative_sticky_assign(members, {"t": 2})
+    result = cooperative_sticky_assign(members, {"t": 2}, algorithm="java")
     assert result.withheld == (("t", 1),) and result.assignment == {"a": [], "b": [("t", 0)]}
+    assert librdkafka_sticky_assign(members, {"t": 2}) == {"a": [("t", 0)], "b": [("t", 1)]}
+    result = cooperative_sticky_assign(members, {"t": 2})
+    assert result.withheld == (("t", 0),) and result.assignment == {"a": [], "b": [("t", 1)]}
 
 
 def test_sticky_assign_same_generation_conflict_is_dropped():
@@ -134,21 +140,58 @@ def test_sticky_assign_ignores_claims_on_missing_partitions():
 # ------------------------------------------------------------------------------ cooperative
 
 
-def test_cooperative_first_round_withholds_partition_that_moves():
-    """t-3 moves from b to c: c does not get it yet, b revokes it, and a second round follows."""
+def test_cooperative_first_round_withholds_partition_that_moves_java():
+    """Java: t-3 moves from b to c: c does not get it yet, b revokes it, and a second round follows."""
     members = [M("a", ("t",), owned_partitions=[("t", 0), ("t", 1)], generation_id=1),
                M("b", ("t",), owned_partitions=[("t", 2), ("t", 3)], generation_id=1),
                M("c", ("t",))]
-    result = cooperative_sticky_assign(members, {"t": 4})
+    result = cooperative_sticky_assign(members, {"t": 4}, algorithm="java")
     assert result == CooperativeResult(
         assignment={"a": [("t", 0), ("t", 1)], "b": [("t", 2)], "c": []},
         target={"a": [("t", 0), ("t", 1)], "b": [("t", 2)], "c": [("t", 3)]},
         withheld=(("t", 3),),
         revoked={"a": [], "b": [("t", 3)], "c": []})
     assert result.needs_follow_up_rebalance
-    second = cooperative_sticky_assign(_next_round(members, result.assignment), {"t": 4})
+    second = cooperative_sticky_assign(_next_round(members, result.assignment), {"t": 4}, algorithm="java")
     assert second.assignment == result.target
     assert second.withheld == () and not second.needs_follow_up_rebalance
+
+
+def test_cooperative_first_round_withholds_partition_that_moves():
+    """librdkafka: sortPartitions deals the owned partitions round robin from the busiest member (ties: the
+    larger member id first), so t-2 of b is the first considered and moves to c (b keeps t-3)."""
+    members = [M("a", ("t",), owned_partitions=[("t", 0), ("t", 1)], generation_id=1),
+               M("b", ("t",), owned_partitions=[("t", 2), ("t", 3)], generation_id=1),
+               M("c", ("t",))]
+    result = cooperative_sticky_assign(members, {"t": 4})
+    assert result == CooperativeResult(
+        assignment={"a": [("t", 0), ("t", 1)], "b": [("t", 3)], "c": []},
+        target={"a": [("t", 0), ("t", 1)], "b": [("t", 3)], "c": [("t", 2)]},
+        withheld=(("t", 2),),
+        revoked={"a": [], "b": [("t", 2)], "c": []})
+    second = cooperative_sticky_assign(_next_round(members, result.assignment), {"t": 4})
+    assert second.assignment == result.target and not second.needs_follow_up_rebalance
+
+
+def test_librdkafka_sticky_newcomer_takes_the_first_partitions():
+    """The issue-15 case, checked on librdkafka's mock cluster with confluent-kafka 2.16.1: m1 owns ta (4)
+    and tb (3), m2 joins; librdkafka moves ta0, ta1, ta2 (Java's constrained algorithm: tb0, tb1, tb2).
+    Also checked on the mock: t (4) owned 2+2 by members ...7810 and ...89c0, a third member joins and
+    takes t-0 from ...89c0 (the member with the larger id is dealt from first)."""
+    owned = [("ta", p) for p in range(4)] + [("tb", p) for p in range(3)]
+    members = [M("m1", ("ta", "tb"), owned_partitions=owned, generation_id=1), M("m2", ("ta", "tb"))]
+    moved = [("ta", 0), ("ta", 1), ("ta", 2)]
+    assert librdkafka_sticky_assign(members, {"ta": 4, "tb": 3})["m2"] == moved
+    assert sticky_assign(members, {"ta": 4, "tb": 3})["m2"] == [("tb", 0), ("tb", 1), ("tb", 2)]
+    a, b, c = "0x7fc798007810", "0x7fc7980089c0", "0x7fc798009fb0"
+    members = [M(a, ("t",), owned_partitions=[("t", 2), ("t", 3)], generation_id=5),
+               M(b, ("t",), owned_partitions=[("t", 0), ("t", 1)], generation_id=5), M(c, ("t",))]
+    assert librdkafka_sticky_assign(members, {"t": 4}) == {a: [("t", 2), ("t", 3)], b: [("t", 1)], c: [("t", 0)]}
+
+
+def test_cooperative_rejects_unknown_algorithm():
+    with pytest.raises(ValueError, match="algorithm"):
+        cooperative_sticky_assign([M("a", ("t",))], {"t": 1}, algorithm="sticky")
 
 
 def test_cooperative_second_round_may_differ_from_first_round_target():
@@ -156,11 +199,11 @@ def test_cooperative_second_round_may_differ_from_first_round_target():
     withheld partitions need not be those of round 1's target; only the balance is guaranteed."""
     members = [M("A", ("t",)), M("B", ("t",), owned_partitions=[("t", i) for i in range(5)], generation_id=1),
                M("C", ("t",)), M("D", ("t",))]
-    first = cooperative_sticky_assign(members, {"t": 6})
+    first = cooperative_sticky_assign(members, {"t": 6}, algorithm="java")
     assert first.target == {"A": [("t", 2), ("t", 5)], "B": [("t", 0), ("t", 1)],
                             "C": [("t", 3)], "D": [("t", 4)]}
     assert first.assignment == {"A": [("t", 5)], "B": [("t", 0), ("t", 1)], "C": [], "D": []}
-    second = cooperative_sticky_assign(_next_round(members, first.assignment), {"t": 6})
+    second = cooperative_sticky_assign(_next_round(members, first.assignment), {"t": 6}, algorithm="java")
     assert second.assignment == {"A": [("t", 5), ("t", 4)], "B": [("t", 0), ("t", 1)],
                                  "C": [("t", 2)], "D": [("t", 3)]}
     assert second.withheld == ()
@@ -197,7 +240,7 @@ def test_registry_uses_librdkafka_names():
 def test_registry_cooperative_sticky_returns_round_assignment():
     """The registry entry returns the SyncGroup assignment, withheld partitions left out."""
     members = [M("a", ("t",), owned_partitions=[("t", 0), ("t", 1)], generation_id=1), M("b", ("t",))]
-    assert ASSIGNORS["cooperative-sticky"](members, {"t": 2}) == {"a": [("t", 0)], "b": []}
+    assert ASSIGNORS["cooperative-sticky"](members, {"t": 2}) == {"a": [("t", 1)], "b": []}
 
 
 def test_select_protocol_majority_vote():
@@ -395,12 +438,29 @@ def test_sticky_assignment_is_stable_when_nothing_changes(group):
 
 @settings(deadline=None)
 @given(st.booleans().flatmap(lambda same: groups(same_subscription=same, conflicts=True)))
+def test_librdkafka_sticky_valid_balanced_and_stable(group):
+    """librdkafka's sticky assignment: valid; balanced within 1 for identical subscriptions, locally
+    balanced otherwise; fed back as the next generation's owned partitions, it changes nothing."""
+    members, ppt = group
+    result = librdkafka_sticky_assign(members, ppt)
+    _assert_valid(members, ppt, result)
+    if all(set(m.topics) == set(members[0].topics) for m in members):
+        counts = _counts(result)
+        assert max(counts) - min(counts) <= 1
+    else:
+        _assert_locally_balanced(members, result)
+    assert librdkafka_sticky_assign(_next_round(members, result), ppt) == result
+
+
+@settings(deadline=None)
+@given(st.booleans().flatmap(lambda same: groups(same_subscription=same, conflicts=True)))
 def test_cooperative_never_hands_a_partition_directly_to_another_member(group):
     """Nothing validly owned by one member is given to another in the same round; nothing
     contested is given at all; what is held back is exactly target minus assignment."""
     members, ppt = group
     result = cooperative_sticky_assign(members, ppt)
-    assert result.target == sticky_assign(members, ppt)
+    assert result.target == librdkafka_sticky_assign(members, ppt)
+    assert cooperative_sticky_assign(members, ppt, algorithm="java").target == sticky_assign(members, ppt)
     owner = _valid_owner(members, ppt)
     for mid, tps in result.assignment.items():
         for tp in tps:
@@ -422,7 +482,7 @@ def test_cooperative_second_round_releases_withheld_partitions(group):
     second_members = _next_round(members, first.assignment)
     second = cooperative_sticky_assign(second_members, ppt)
     assert second.withheld == () and not second.needs_follow_up_rebalance
-    assert second.assignment == sticky_assign(second_members, ppt)
+    assert second.assignment == librdkafka_sticky_assign(second_members, ppt)
     for mid, tps in first.assignment.items():
         assert set(tps) <= set(second.assignment[mid])
     counts = _counts(second.assignment)

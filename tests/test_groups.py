@@ -378,3 +378,44 @@ def test_groups_assignment_queued_before_max_poll_exceeded_is_dropped(conf):
     assert owned == [0, 1, 2]
     lost = cluster.trace.events("lost", client_id="c0")
     assert lost and lost[0]["partitions"] == [["orders", 0]]   # only what the application had been given
+
+
+@pytest.mark.parametrize("semantics", ["librdkafka", "java"])
+def test_groups_cooperative_sticky_moves_what_librdkafka_moves_with_its_callbacks(semantics):
+    """Topics ta (4) and tb (3); m1 alone, then m2 joins (cooperative-sticky).
+
+    confluent-kafka 2.16.1 / librdkafka 2.16.0 on librdkafka's mock cluster (two consumers in one
+    process, polled in turns, callbacks recorded): m1 sees assign[all 7], revoke[ta0, ta1, ta2],
+    assign[], assign[]; m2 sees assign[], assign[ta0, ta1, ta2]. librdkafka's sticky assignor
+    (rdkafka_sticky_assignor.c, sortPartitions + performReassignments) moves the first partitions of
+    the busiest member to the newcomer, and rd_kafka_cgrp_incr_unassign_done follows every revoke with
+    the same generation's assign, even an empty one. Java's CooperativeStickyAssignor
+    (kafkalab.client.semantics=java) moves tb0, tb1, tb2; Java's ConsumerCoordinator.onJoinComplete
+    also calls onPartitionsAssigned(added) after every join, empty or not.
+    """
+    cluster = kafkalab.Cluster(seed=1, config={"group.initial.rebalance.delay.ms": 0})
+    cluster.create_topic("ta", 4)
+    cluster.create_topic("tb", 3)
+    conf = {"bootstrap.servers": cluster.bootstrap_servers, "group.id": "g",
+            "partition.assignment.strategy": "cooperative-sticky", "kafkalab.client.semantics": semantics}
+    log = {"m1": [], "m2": []}
+
+    def consumer(name):
+        c = Consumer({**conf, "client.id": name})
+        c.subscribe(["ta", "tb"],
+                    on_assign=lambda _, ps: log[name].append(("assign", [(p.topic, p.partition) for p in ps])),
+                    on_revoke=lambda _, ps: log[name].append(("revoke", [(p.topic, p.partition) for p in ps])))
+        return c
+
+    m1 = consumer("m1")
+    for _ in range(20):
+        m1.poll(0.1)
+    m2 = consumer("m2")
+    for _ in range(60):
+        m1.poll(0.1)
+        m2.poll(0.1)
+    moved = [("ta", 0), ("ta", 1), ("ta", 2)] if semantics == "librdkafka" else [("tb", 0), ("tb", 1), ("tb", 2)]
+    everything = [("ta", p) for p in range(4)] + [("tb", p) for p in range(3)]
+    assert sorted((p.topic, p.partition) for p in m2.assignment()) == moved
+    assert log["m1"] == [("assign", everything), ("revoke", moved), ("assign", []), ("assign", [])]
+    assert log["m2"] == [("assign", []), ("assign", moved)]

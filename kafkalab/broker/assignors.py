@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "ASSIGNORS", "PROTOCOL_TYPE", "Assignment", "CooperativeResult", "MemberSubscription",
-    "cooperative_sticky_assign", "is_cooperative", "partitions_to_revoke", "range_assign",
-    "roundrobin_assign", "select_protocol", "sort_members", "sticky_assign",
+    "cooperative_sticky_assign", "is_cooperative", "librdkafka_sticky_assign", "partitions_to_revoke",
+    "range_assign", "roundrobin_assign", "select_protocol", "sort_members", "sticky_assign",
 ]
 
 Partition = tuple[str, int]
@@ -391,6 +391,255 @@ def sticky_assign(members: Members, partitions_per_topic: Mapping[str, int]) -> 
     return _sticky("sticky_assign", members, partitions_per_topic)[0]
 
 
+# ------------------------------------------------------------------------------ librdkafka sticky
+
+
+def _c_key(tp: Partition) -> tuple[bytes, int]:
+    # rd_kafka_topic_partition_cmp: strcmp on the topic name, then the partition number.
+    return (tp[0].encode("utf-8", "surrogatepass"), tp[1])
+
+
+class _RdSticky:
+    """One run of librdkafka's ``rd_kafka_sticky_assignor_assign_cb`` (no rack awareness).
+
+    The state mirrors the C maps: ``cur`` (currentAssignment), ``cpc`` (currentPartitionConsumer),
+    ``prev`` (prevAssignment), ``c2p``/``p2c`` (the potential maps) and the partition movements.
+    """
+
+    def __init__(self, members: list[MemberSubscription], ppt: dict[str, int]) -> None:
+        self.subs = {m.member_id: set(m.topics) for m in members}
+        self.cur: dict[str, list[Partition]] = {m.member_id: [] for m in members}
+        self.c2p: dict[str, list[Partition]] = {m.member_id: [] for m in members}
+        self.cpc: dict[Partition, str] = {}
+        self.prev: dict[Partition, str] = {}
+        self.moves: dict[Partition, tuple[str, str]] = {}
+        self.moves_by_topic: dict[str, dict[tuple[str, str], list[Partition]]] = {}
+        self._prepopulate(members)
+        # populatePotentialMaps, topic by topic (metadata order: here by name), member by member.
+        self.p2c: dict[Partition, list[str]] = {}
+        for topic in sorted(ppt, key=lambda t: t.encode("utf-8", "surrogatepass")):
+            for m in members:
+                if topic in self.subs[m.member_id]:
+                    for p in range(ppt[topic]):
+                        self.c2p[m.member_id].append((topic, p))
+                        self.p2c.setdefault((topic, p), []).append(m.member_id)
+
+    def _prepopulate(self, members: list[MemberSubscription]) -> None:
+        """prepopulateCurrentAssignments: the highest generation's claim wins, a tie voids it anywhere."""
+        claims: dict[Partition, list[tuple[str, int]]] = {}
+        for m in members:
+            for tp in dict.fromkeys(m.owned_partitions):
+                claims.setdefault(tp, []).append((m.member_id, m.generation_id))
+        for tp in reversed(list(claims)):          # rd_map iterates newest entry first
+            by_gen = sorted(claims[tp], key=lambda c: c[1])
+            if len({g for _, g in by_gen}) < len(by_gen):
+                continue
+            self.cur[by_gen[-1][0]].append(tp)
+            self.cpc[tp] = by_gen[-1][0]
+            if len(by_gen) >= 2:
+                self.prev[tp] = by_gen[-2][0]
+
+    def sorted_subs(self, consumers: Iterable[str]) -> list[str]:
+        # sort_by_map_elem_val_toppar_list_cnt: partition count, then strcmp of the member id.
+        return sorted(consumers, key=lambda c: (len(self.cur[c]), c.encode("utf-8", "surrogatepass")))
+
+    def _identical(self) -> bool:
+        lists = list(self.p2c.values())
+        parts = list(self.c2p.values())
+        return all(a == lists[0] for a in lists) and all(b == parts[0] for b in parts)
+
+    def sort_partitions(self) -> list[Partition]:
+        """sortPartitions: the order in which partitions are considered for reassignment."""
+        if not self.cur or not self._identical():
+            return sorted(self.p2c, key=lambda tp: (len(self.p2c[tp]), _c_key(tp)))
+        remaining: dict[str, list[Partition]] = {}
+        for c, tps in self.cur.items():
+            tps.sort(key=_c_key)
+            valid = [tp for tp in tps if tp in self.p2c]
+            if valid:
+                remaining[c] = valid
+        result: list[Partition] = []
+        consumers = sorted(remaining, key=lambda c: (len(remaining[c]), c.encode("utf-8", "surrogatepass")))
+        while consumers:
+            c = consumers[-1]
+            moved_before = [tp for tp in remaining[c] if tp in self.prev]
+            if moved_before:
+                remaining[c].remove(moved_before[0])
+                result.append(moved_before[0])
+            elif remaining[c]:
+                result.append(remaining[c].pop(0))
+            else:
+                consumers.pop()
+                continue
+            consumers.sort(key=lambda c: (len(remaining[c]), c.encode("utf-8", "surrogatepass")))
+        was_empty = not result
+        seen = set(result)
+        result.extend(tp for tp in reversed(list(self.p2c)) if tp not in seen)
+        if was_empty:
+            result.sort(key=_c_key)
+        return result
+
+    # -- movements (PartitionMovements_*) ---------------------------------------------------------
+    def _remove_move(self, tp: Partition) -> tuple[str, str]:
+        pair = self.moves.pop(tp)
+        per_topic = self.moves_by_topic[tp[0]]
+        per_topic[pair].remove(tp)
+        if not per_topic[pair]:
+            del per_topic[pair]
+        if not per_topic:
+            del self.moves_by_topic[tp[0]]
+        return pair
+
+    def _add_move(self, tp: Partition, pair: tuple[str, str]) -> None:
+        self.moves[tp] = pair
+        self.moves_by_topic.setdefault(tp[0], {}).setdefault(pair, []).append(tp)
+
+    def _move(self, tp: Partition, old: str, new: str) -> None:
+        if tp in self.moves:
+            src, _ = self._remove_move(tp)
+            if src != new:
+                self._add_move(tp, (src, new))
+        else:
+            self._add_move(tp, (old, new))
+
+    def _actual_partition(self, tp: Partition, old: str, new: str) -> Partition:
+        if tp[0] not in self.moves_by_topic:
+            return tp
+        if tp in self.moves:
+            old = self.moves[tp][0]
+        reverse = self.moves_by_topic[tp[0]].get((new, old))
+        return reverse[0] if reverse else tp
+
+    # -- balancing ----------------------------------------------------------------------------------
+    def reassign_to(self, tp: Partition, new: str, subs: list[str]) -> None:
+        """reassignPartitionToConsumer + processPartitionMovement."""
+        tp = self._actual_partition(tp, self.cpc[tp], new)
+        old = self.cpc[tp]
+        self._move(tp, old, new)
+        self.cur[new].append(tp)
+        self.cur[old].remove(tp)
+        self.cpc[tp] = new
+        subs[:] = self.sorted_subs(subs)
+
+    def is_balanced(self, subs: list[str]) -> bool:
+        if not subs or len(self.cur[subs[0]]) >= len(self.cur[subs[-1]]) - 1:
+            return True
+        holder = {tp: c for c, tps in self.cur.items() for tp in tps}
+        for c in subs:
+            mine = self.cur[c]
+            if len(mine) == len(self.c2p[c]):
+                continue
+            for tp in self.c2p[c]:
+                other = holder.get(tp)
+                if tp not in mine and other is not None and len(mine) < len(self.cur[other]):
+                    return False
+        return True
+
+    def perform_reassignments(self, partitions: list[Partition], subs: list[str]) -> bool:
+        performed = False
+        modified = True
+        while modified:
+            modified = False
+            for tp in partitions:
+                if self.is_balanced(subs):
+                    break
+                consumer = self.cpc[tp]
+                count = len(self.cur[consumer])
+                prev = self.prev.get(tp)
+                if (prev is not None and prev in self.cur and tp in self.c2p[prev]
+                        and count > len(self.cur[prev]) + 1):
+                    self.reassign_to(tp, prev, subs)
+                    performed = modified = True
+                    continue
+                if any(o != consumer and count > len(self.cur[o]) + 1 for o in self.p2c[tp] if o in self.cur):
+                    new = next(c for c in subs if tp in self.c2p[c])
+                    self.reassign_to(tp, new, subs)
+                    performed = modified = True
+        return performed
+
+    def run(self) -> Assignment:
+        """rd_kafka_sticky_assignor_assign_cb, then balance()."""
+        ordered = self.sort_partitions()
+        unassigned = list(ordered)
+        revocation_required = False
+        for c, tps in self.cur.items():
+            for tp in list(tps):
+                if tp not in self.p2c:
+                    tps.remove(tp)
+                    self.cpc.pop(tp, None)
+                elif tp[0] not in self.subs[c]:
+                    tps.remove(tp)
+                    revocation_required = True
+                else:
+                    unassigned.remove(tp)
+        subs = self.sorted_subs(self.cur)
+        initializing = not self.cur[subs[-1]]
+        for tp in unassigned:                                    # maybeAssign
+            new = next((c for c in subs if tp in self.c2p[c]), None)
+            if new is not None:
+                self.cur[new].append(tp)
+                self.cpc[tp] = new
+                subs[:] = self.sorted_subs(subs)
+        ordered = [tp for tp in ordered if len(self.p2c[tp]) >= 2]
+        unassigned = [tp for tp in unassigned if len(self.p2c[tp]) >= 2]
+        fixed: dict[str, list[Partition]] = {}
+        for c in list(subs):
+            if not (len(self.cur[c]) < len(self.c2p[c]) or any(len(self.p2c[tp]) >= 2 for tp in self.cur[c])):
+                subs.remove(c)
+                fixed[c] = self.cur.pop(c)
+        before = {c: list(tps) for c, tps in self.cur.items()}
+        before_cpc = dict(self.cpc)
+        if not revocation_required and unassigned:
+            self.perform_reassignments(unassigned, subs)
+        performed = self.perform_reassignments(ordered, subs)
+        if not initializing and performed and _balance_score(self.cur) >= _balance_score(before):
+            self.cur, self.cpc = before, before_cpc
+        self.cur.update(fixed)
+        return {c: sorted(tps) for c, tps in self.cur.items()}
+
+
+def _balance_score(assignment: Assignment) -> int:
+    sizes = [len(tps) for tps in assignment.values()]
+    return sum(abs(a - b) for i, a in enumerate(sizes) for b in sizes[i + 1:])
+
+
+def librdkafka_sticky_assign(members: Members, partitions_per_topic: Mapping[str, int]) -> Assignment:
+    """librdkafka's sticky assignment: keep every valid owned partition, then move one at a time.
+
+    The leader keeps each member's valid owned partitions (the highest ``generation_id`` claim wins;
+    a partition two members claim with the same generation is valid for neither), gives every
+    unowned partition to the member with the fewest partitions (ties: the smaller member id, byte
+    order), then walks the partitions and moves one from its holder to the least-loaded eligible
+    member while the holder has 2 or more more than some eligible member, until the counts differ
+    by at most 1. With identical subscriptions it walks the partitions round robin from the member
+    with the most, lowest partition first, so a newcomer takes the *first* partitions of the first
+    topic: with ``ta`` (4) and ``tb`` (3) owned by ``m1``, ``m2`` joining gets ta0, ta1, ta2.
+
+    Kafka: librdkafka ``rdkafka_sticky_assignor.c`` (``rd_kafka_sticky_assignor_assign_cb``, a port of
+    Java's pre-2.4 ``AbstractStickyAssignor`` general algorithm), used by
+    ``partition.assignment.strategy=cooperative-sticky``. Java's ``ConstrainedAssignmentBuilder``
+    (``sticky_assign``) takes the *last* partitions instead (tb0, tb1, tb2 in that example).
+    Simplifications: no rack-aware variant (KIP-881); a partition's current holder is its
+    highest-generation claimant (librdkafka records the last claimant read, which can differ when
+    two generations claim it); a partition goes back to its previous owner only if that member still
+    subscribes to its topic (librdkafka does not check); a partition moved back to where it started
+    forgets its movement (as Java does; librdkafka keeps a stale record); topics are taken in name
+    order (librdkafka takes the metadata response's order, which only changes where brand-new
+    partitions go).
+
+    >>> ms = [MemberSubscription("m1", ("ta", "tb"), owned_partitions=[("ta", p) for p in range(4)]
+    ...                          + [("tb", p) for p in range(3)], generation_id=1),
+    ...       MemberSubscription("m2", ("ta", "tb"))]
+    >>> librdkafka_sticky_assign(ms, {"ta": 4, "tb": 3})
+    {'m1': [('ta', 3), ('tb', 0), ('tb', 1), ('tb', 2)], 'm2': [('ta', 0), ('ta', 1), ('ta', 2)]}
+    """
+    members, ppt = _validated("librdkafka_sticky_assign", members, partitions_per_topic)
+    if not members:
+        return {}
+    raw = _RdSticky(members, ppt).run()
+    return {m.member_id: raw[m.member_id] for m in sort_members(members)}
+
+
 # ------------------------------------------------------------------------------------ cooperative
 
 
@@ -437,11 +686,12 @@ class CooperativeResult:
         return any(self.revoked.values())
 
 
-def cooperative_sticky_assign(members: Members,
-                              partitions_per_topic: Mapping[str, int]) -> CooperativeResult:
+def cooperative_sticky_assign(members: Members, partitions_per_topic: Mapping[str, int],
+                              algorithm: str = "librdkafka") -> CooperativeResult:
     """The sticky assignment, minus every partition that would pass directly from one owner to another.
 
-    Round 1: the leader computes ``target = sticky_assign(...)`` and withholds each partition that
+    Round 1: the leader computes ``target = librdkafka_sticky_assign(...)`` (``algorithm="java"``:
+    ``sticky_assign``, Java's ``CooperativeStickyAssignor``) and withholds each partition that
     ``target`` gives to a member other than its current valid owner (or that two members of the
     same generation claimed). Nobody gets it this round; the owner's new assignment lacks it, so the
     owner revokes it (``on_revoke`` with just that partition) and immediately rejoins. Round 2: the
@@ -457,14 +707,23 @@ def cooperative_sticky_assign(members: Members,
     Simplification: librdkafka also hands owned partitions of topics that nobody subscribes to any
     more back to their owner until the next rebalance; here they are revoked at once.
 
+    Raises:
+        ValueError: ``algorithm`` is neither ``"librdkafka"`` nor ``"java"``.
+
     >>> ms = [MemberSubscription("a", ("t",), owned_partitions=(("t", 0), ("t", 1)), generation_id=1),
     ...       MemberSubscription("b", ("t",), owned_partitions=(("t", 2), ("t", 3)), generation_id=1),
     ...       MemberSubscription("c", ("t",))]
     >>> r = cooperative_sticky_assign(ms, {"t": 4})
     >>> r.assignment, r.withheld, r.revoked["b"]
-    ({'a': [('t', 0), ('t', 1)], 'b': [('t', 2)], 'c': []}, (('t', 3),), [('t', 3)])
+    ({'a': [('t', 0), ('t', 1)], 'b': [('t', 3)], 'c': []}, (('t', 2),), [('t', 2)])
+    >>> cooperative_sticky_assign(ms, {"t": 4}, algorithm="java").withheld
+    (('t', 3),)
     """
+    if algorithm not in ("librdkafka", "java"):
+        raise ValueError(f"cooperative_sticky_assign: algorithm must be 'librdkafka' or 'java', got {algorithm!r}")
     target, members, owner, contested = _sticky("cooperative_sticky_assign", members, partitions_per_topic)
+    if algorithm == "librdkafka" and members:
+        target = librdkafka_sticky_assign(members, partitions_per_topic)
     withheld = sorted(tp for mid, tps in target.items() for tp in tps
                       if tp in contested or owner.get(tp, mid) != mid)
     hold = set(withheld)

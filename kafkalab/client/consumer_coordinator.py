@@ -142,7 +142,9 @@ class ConsumerCoordinator:
                 for mid, iid, meta in members]
         wanted = {t for s in subs for t in s.topics}
         ppt = {t: len(cluster.topics[t].partitions) for t in wanted if t in cluster.topics}
-        return run_assignor(self.protocol or self.strategies[0], subs, ppt)
+        java = self.c._conf["kafkalab.client.semantics"] == "java"
+        return run_assignor(self.protocol or self.strategies[0], subs, ppt,
+                            sticky_algorithm="java" if java else "librdkafka")
 
     def _on_sync(self, err: int, partitions: list, generation_id: int) -> None:
         if self.state != "syncing" or generation_id != self.generation_id:
@@ -160,8 +162,9 @@ class ConsumerCoordinator:
             if revoked:
                 self.state = "revoking"
                 c._queue_revoke(revoked, lost=False, then_join=True, reason="cooperative: partitions move")
-            if added or not revoked:
-                c._queue_assign(added, incremental=True)
+            # Every round ends with on_assign, even with nothing new, also after a revoke
+            # (librdkafka rd_kafka_cgrp_incr_unassign_done; Java ConsumerCoordinator.onJoinComplete).
+            c._queue_assign(added, incremental=True)
         else:
             self.owned = new
             c._queue_assign(sorted(new), incremental=False)
@@ -292,10 +295,15 @@ class ConsumerCoordinator:
         self.c._push_event(Message(error=KafkaError(ERR._FATAL, f"Fatal consumer error: {text}", fatal=True)))
 
 
-def run_assignor(name: str, members: list, partitions_per_topic: dict[str, int]) -> dict[str, list[tuple[str, int]]]:
-    """Run the assignor called ``name`` (librdkafka names) and return member -> partitions."""
+def run_assignor(name: str, members: list, partitions_per_topic: dict[str, int],
+                 sticky_algorithm: str = "librdkafka") -> dict[str, list[tuple[str, int]]]:
+    """Run the assignor called ``name`` (librdkafka names) and return member -> partitions.
+
+    ``sticky_algorithm`` picks cooperative-sticky's target: ``"librdkafka"`` (rdkafka_sticky_assignor.c)
+    or ``"java"`` (Kafka's ``CooperativeStickyAssignor``, for ``kafkalab.client.semantics=java``).
+    """
     if name == "cooperative-sticky":
-        result = _assignors.cooperative_sticky_assign(members, partitions_per_topic)
+        result = _assignors.cooperative_sticky_assign(members, partitions_per_topic, algorithm=sticky_algorithm)
         return {m: list(ps) for m, ps in result.assignment.items()}
     fn = _assignors.ASSIGNORS[name]
     return {m: list(ps) for m, ps in fn(members, partitions_per_topic).items()}
