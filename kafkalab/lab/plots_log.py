@@ -185,7 +185,7 @@ def plot_log(frame: pd.DataFrame, *, ax: Axes | None = None, max_cells: int = 20
     by_offset: dict[int, list[str]] = {}
     for group, offset in (a.get("committed") or {}).items():
         by_offset.setdefault(offset, []).append(group)
-    above = [(f"group{'s' if len(groups) > 1 else ''} {', '.join(groups)}: committed", offset)
+    above = [(f"{' and '.join(f'group {g}' for g in groups)}: committed", offset)   # "group a and group b"
              for offset, groups in by_offset.items()]
     n_below = _pointers(ax, below, -1, pt_per_offset, lo - 0.5, hi + 1.5)
     n_above = _pointers(ax, above, 1, pt_per_offset, lo - 0.5, hi + 1.5)

@@ -183,6 +183,8 @@ class Controls:
 
     def _burst(self) -> None:
         producers = producer_names(self.scenario)
+        writing = [n for n in producers if spec_of(self.scenario.apps[n]).get("topic") == self.panel.topic]
+        producers = writing or producers           # the producer of the panel's topic, else the first one
         if producers:
             self.panel.clicked("produce_burst", app=producers[0], count=self.burst)
         else:

@@ -239,13 +239,17 @@ def exactly_once_pipeline(seed: int = 7, end_ms: int = 20_000) -> Scenario:
 
     Setup: ``orders`` (1 partition), 40 records at 10/s; pipeline ``alo`` (at-least-once, output
     ``receipts-alo``) and ``eos`` (exactly-once, output ``receipts-eos``), each appending to the
-    side-effect sink per record. At 2 s both crash after processing (side effect done, output
-    produced, input offset not committed) and restart at 2.5 s; eos's new instance aborts the open
-    transaction through ``init_transactions`` (same transactional.id).
+    side-effect sink per record. At 2 s both crash after processing (side effect done, input offset
+    not committed) and restart at 2.5 s. alo's output record had been written. eos had called
+    ``begin_transaction()`` and ``produce()``, but the receipt was still in the producer's buffer and
+    no partition had been added to the transaction, so the broker holds no open transaction: the new
+    instance's ``init_transactions`` (same transactional.id) fences the old epoch and has nothing to
+    abort (no ABORT marker). A crash with output already sent in the transaction is the panel's
+    ``crash_point="in_transaction"`` (notebook 08).
 
     Trace facts: ``app_side_effect`` twice for one input of each pipeline; ``app_produced`` twice
-    for one input of alo; for eos the first attempt's output, if it reached the log, lies in an
-    aborted transaction (``control_record`` ABORT), so read_committed readers see each input once.
+    for one input of alo; eos's first attempt never reached the log, so read_committed readers see
+    each input once.
     """
     sc = Scenario(seed=seed, name="exactly-once-pipeline",
                   topics={"orders": {"partitions": 1}, "receipts-alo": {"partitions": 1},
