@@ -105,6 +105,16 @@ class OffsetManager:
         committed = self.committed.get(group_id, {})
         return {tp: committed.get(tp) for tp in partitions}
 
+    def unstable(self, group_id: str, partitions: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        """The partitions an OffsetFetch with ``require_stable`` answers ``UNSTABLE_OFFSET_COMMIT`` (88):
+        those for which an open transaction holds offsets of ``group_id`` (TxnOffsetCommit sent, no
+        marker yet). librdkafka sets ``require_stable`` when ``isolation.level=read_committed``.
+
+        Kafka: KIP-447; ``GroupCoordinator.fetchOffsets(requireStable=true)``.
+        """
+        from .transactions import has_pending_offsets  # local: .transactions imports .cluster, which imports us
+        return [tp for tp in partitions if has_pending_offsets(self.cluster, group_id, tp)]
+
     def delete_group_offsets(self, group_id: str, reason: str) -> None:
         """Remove every committed offset of a group, writing tombstones."""
         committed = self.committed.pop(group_id, None)

@@ -64,14 +64,39 @@ class OffsetsApi:
     def committed(self, partitions: list[TopicPartition], timeout: float | None = None) -> list[TopicPartition]:
         """The group's committed offsets (-1001 where there is none), fetched from the coordinator.
 
-        Kafka: confluent-kafka ``Consumer.committed``; ``OffsetFetch``.
+        Under ``isolation.level=read_committed`` (the default) the OffsetFetch asks for stable offsets:
+        while an open transaction holds offsets of the group for one of ``partitions`` (KIP-447) the
+        coordinator answers ``UNSTABLE_OFFSET_COMMIT`` and the request is retried every
+        ``retry.backoff.ms`` of virtual time until the transaction ends or ``timeout`` (seconds; None
+        or -1: no limit, and an open transaction ends within ``transaction.timeout.ms``) runs out.
+
+        Kafka: confluent-kafka ``Consumer.committed``; ``OffsetFetch``; librdkafka ``rd_kafka_committed``
+        and ``rd_kafka_handle_OffsetFetch`` (retries while a partition is unstable).
+        Simplification: a fixed ``retry.backoff.ms`` between tries (librdkafka backs off exponentially).
+
+        Raises:
+            KafkaException: ``_TIMED_OUT``, "Failed to get committed offsets: Local: Timed out", when
+                the offsets are still unstable at the timeout.
         """
         self._check_usable()
         tps = _tps(partitions, "committed")
-        timeout_ms(timeout, "committed")
+        limit = timeout_ms(timeout, "committed")
         cluster = self._require_cluster("Failed to fetch committed offsets")
-        found = cluster.group_coordinator.offsets.fetch(self._group_id, [(tp.topic, tp.partition) for tp in tps])
-        self._clock.run_until(self._clock.now_ms + 2 * self._latency_ms)
+        keys = [(tp.topic, tp.partition) for tp in tps]
+        offsets = cluster.group_coordinator.offsets
+        deadline = None if limit is None else self._clock.now_ms + limit
+        while True:
+            found = offsets.fetch(self._group_id, keys)
+            unstable = offsets.unstable(self._group_id, keys) if self._fetcher.read_committed else []
+            self._clock.run_until(self._clock.now_ms + 2 * self._latency_ms)
+            if not unstable:
+                break
+            retry_at = self._clock.now_ms + self._fetcher.retry_backoff_ms
+            if deadline is not None and retry_at >= deadline:
+                self._clock.run_until(max(deadline, self._clock.now_ms))
+                raise KafkaException(KafkaError(ERR._TIMED_OUT, "Failed to get committed offsets: "
+                                                f"{KafkaError(ERR._TIMED_OUT).str()}"))
+            self._clock.run_until(retry_at)
         out = []
         for tp in tps:
             oam = found[(tp.topic, tp.partition)]
