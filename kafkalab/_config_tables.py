@@ -226,7 +226,7 @@ CLIENT_PROPS: tuple[Prop, ...] = (
     _i("consume.callback.max.messages", 0, 0, 1000000, C),
     # Engine settings (kafkalab only).
     _e("kafkalab.client.semantics", "librdkafka", "librdkafka, java",
-       doc="Defaults and auto-commit behaviour of librdkafka or of the Java client."),
+       doc="Defaults, auto-commit behaviour and cooperative-sticky algorithm of librdkafka or of the Java client."),
     _i("kafkalab.request.latency.ms", 2, 0, 60000, doc="Modelled one-way request latency (virtual ms)."),
     # Python-side keys, handled by confluent-kafka itself and never passed to librdkafka.
     *(Prop(name, "callable", None, scope, doc=doc) for name, scope, doc in (
