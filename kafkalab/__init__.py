@@ -12,6 +12,7 @@ A deterministic, virtual-time Kafka engine with confluent-kafka's client API::
 
 from .broker.cluster import Cluster
 from .client.consumer import Consumer, ConsumerGroupMetadata
+from .client.group_admin import ConsumerGroupState, ConsumerGroupTopicPartitions
 from .client.message import (
     OFFSET_BEGINNING,
     OFFSET_END,
@@ -23,6 +24,23 @@ from .client.message import (
     Message,
     TopicPartition,
 )
+from .client.model import (
+    ConcurrentModificationException,
+    ConsumerGroupType,
+    ElectionType,
+    IllegalStateException,
+    IsolationLevel,
+    Node,
+    ThrottleEvent,
+    TopicCollection,
+    TopicPartitionInfo,
+    Uuid,
+    libversion,
+    version,
+)
+from .client.partitioner import consistent_partition as consistent
+from .client.partitioner import fnv1a_partition as fnv1a
+from .client.partitioner import murmur2_partition as murmur2
 from .client.producer import Producer
 from .errors import KafkaError, KafkaException
 
@@ -37,11 +55,28 @@ __all__ = [
     "TIMESTAMP_LOG_APPEND_TIME",
     "TIMESTAMP_NOT_AVAILABLE",
     "Cluster",
+    "ConcurrentModificationException",
     "Consumer",
     "ConsumerGroupMetadata",
+    "ConsumerGroupState",
+    "ConsumerGroupTopicPartitions",
+    "ConsumerGroupType",
+    "ElectionType",
+    "IllegalStateException",
+    "IsolationLevel",
     "KafkaError",
     "KafkaException",
     "Message",
+    "Node",
     "Producer",
+    "ThrottleEvent",
+    "TopicCollection",
     "TopicPartition",
+    "TopicPartitionInfo",
+    "Uuid",
+    "consistent",
+    "fnv1a",
+    "libversion",
+    "murmur2",
+    "version",
 ]

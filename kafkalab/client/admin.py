@@ -7,15 +7,17 @@ confluent-kafka does; ``result()`` raises ``KafkaException`` on failure. Standar
 
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from ..errors import ERR, KafkaError, KafkaException
-from .base import ClientBase
+from .base import ClientBase, timeout_ms
 from .group_admin import GroupAdmin, require_list_of
 from .message import TopicPartition
+from .model import ElectionType, IsolationLevel, Node, TopicCollection, TopicPartitionInfo, Uuid, _enum
 
 
 @dataclass
@@ -39,19 +41,146 @@ class NewPartitions:
 
 
 class ResourceType(Enum):
-    """Config resource types (TOPIC and BROKER are modelled)."""
+    """Config and ACL resource types (TOPIC and BROKER configs are modelled)."""
 
     UNKNOWN = 0
     ANY = 1
     TOPIC = 2
     GROUP = 3
     BROKER = 4
+    TRANSACTIONAL_ID = 5
+
+
+class ResourcePatternType(Enum):
+    """How an ACL's resource name matches."""
+
+    UNKNOWN = 0
+    ANY = 1
+    MATCH = 2
+    LITERAL = 3
+    PREFIXED = 4
+
+
+class AclOperation(Enum):
+    """An operation an ACL allows or denies."""
+
+    UNKNOWN = 0
+    ANY = 1
+    ALL = 2
+    READ = 3
+    WRITE = 4
+    CREATE = 5
+    DELETE = 6
+    ALTER = 7
+    DESCRIBE = 8
+    CLUSTER_ACTION = 9
+    DESCRIBE_CONFIGS = 10
+    ALTER_CONFIGS = 11
+    IDEMPOTENT_WRITE = 12
+
+
+class AclPermissionType(Enum):
+    """Whether an ACL allows or denies."""
+
+    UNKNOWN = 0
+    ANY = 1
+    DENY = 2
+    ALLOW = 3
+
+
+class AlterConfigOpType(Enum):
+    """What ``incremental_alter_configs`` does with one config (APPEND/SUBTRACT: list-valued configs only)."""
+
+    SET = 0
+    DELETE = 1
+    APPEND = 2
+    SUBTRACT = 3
+
+
+class ConfigSource(Enum):
+    """Where a config value comes from, as ``describe_configs`` reports it."""
+
+    UNKNOWN_CONFIG = 0
+    DYNAMIC_TOPIC_CONFIG = 1
+    DYNAMIC_BROKER_CONFIG = 2
+    DYNAMIC_DEFAULT_BROKER_CONFIG = 3
+    STATIC_BROKER_CONFIG = 4
+    DEFAULT_CONFIG = 5
+    GROUP_CONFIG = 8
+
+
+RESOURCE_UNKNOWN, RESOURCE_ANY, RESOURCE_TOPIC, RESOURCE_GROUP, RESOURCE_BROKER, RESOURCE_TRANSACTIONAL_ID = range(6)
+CONFIG_SOURCE_UNKNOWN_CONFIG = 0
+CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG = 1
+CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG = 2
+CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER_CONFIG = 3
+CONFIG_SOURCE_STATIC_BROKER_CONFIG = 4
+CONFIG_SOURCE_DEFAULT_CONFIG = 5
+CONFIG_SOURCE_GROUP_CONFIG = 8
+
+
+class AclBinding:
+    """An ACL: who (principal, host) may or may not do what (operation) on which resource."""
+
+    def __init__(self, restype: ResourceType | str | int, name: str,
+                 resource_pattern_type: ResourcePatternType | str | int, principal: str, host: str,
+                 operation: AclOperation | str | int, permission_type: AclPermissionType | str | int) -> None:
+        self.restype = _enum(ResourceType, restype, "restype")
+        self.name = name
+        self.resource_pattern_type = _enum(ResourcePatternType, resource_pattern_type, "resource_pattern_type")
+        self.principal = principal
+        self.host = host
+        self.operation = _enum(AclOperation, operation, "operation")
+        self.permission_type = _enum(AclPermissionType, permission_type, "permission_type")
+
+    def _key(self) -> tuple:
+        return (self.restype, self.name, self.resource_pattern_type, self.principal, self.host, self.operation,
+                self.permission_type)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}({self.restype.name},{self.name},{self.resource_pattern_type.name},"
+                f"{self.principal},{self.host},{self.operation.name},{self.permission_type.name})")
+
+
+class AclBindingFilter(AclBinding):
+    """A pattern over ACLs for ``describe_acls``/``delete_acls`` (ANY and None match everything)."""
+
+
+class TopicDescription:
+    """``describe_topics`` result: name, topic id, whether internal, and the partitions."""
+
+    def __init__(self, name: str, topic_id: Uuid, is_internal: bool, partitions: list[TopicPartitionInfo],
+                 authorized_operations: list | None = None) -> None:
+        self.name = name
+        self.topic_id = topic_id
+        self.is_internal = is_internal
+        self.partitions = partitions
+        self.authorized_operations = authorized_operations
+
+
+class DescribeClusterResult:
+    """``describe_cluster`` result: the controller, the brokers and the cluster id."""
+
+    def __init__(self, controller: Node, nodes: list[Node], cluster_id: str | None = None,
+                 authorized_operations: list | None = None) -> None:
+        self.controller = controller
+        self.nodes = nodes
+        self.cluster_id = cluster_id
+        self.authorized_operations = authorized_operations
 
 
 class ConfigResource:
     """A config resource; ``set_config`` names values for ``alter_configs``."""
 
-    def __init__(self, restype: ResourceType | str | int, name: str, set_config: dict | None = None) -> None:
+    def __init__(self, restype: ResourceType | str | int, name: str, set_config: dict | None = None,
+                 described_configs: dict | None = None, error: Any = None,
+                 incremental_configs: list | None = None) -> None:
         if isinstance(restype, str):
             if restype.upper() not in ResourceType.__members__:
                 raise ValueError(f"ConfigResource: restype {restype!r} is not one of {list(ResourceType.__members__)}")
@@ -63,6 +192,13 @@ class ConfigResource:
         self.restype = restype
         self.name = name
         self.set_config_dict: dict[str, str] = dict(set_config or {})
+        self.configs = described_configs
+        self.error = error
+        self.incremental_configs: list[ConfigEntry] = list(incremental_configs or [])
+
+    def add_incremental_config(self, config_entry: ConfigEntry) -> None:
+        """Add a ``ConfigEntry`` (with its ``incremental_operation``) for ``incremental_alter_configs``."""
+        self.incremental_configs.append(config_entry)
 
     def set_config(self, name: str, value: Any, overwrite: bool = True) -> None:
         """Set ``name`` to ``value`` for ``alter_configs``."""
@@ -81,14 +217,17 @@ class ConfigResource:
 
 @dataclass
 class ConfigEntry:
-    """One config value as ``describe_configs`` reports it."""
+    """One config value as ``describe_configs`` reports it, or one change for ``incremental_alter_configs``."""
 
     name: str
     value: str | None
-    is_default: bool = True
+    source: ConfigSource = ConfigSource.UNKNOWN_CONFIG
     is_read_only: bool = False
+    is_default: bool = False
     is_sensitive: bool = False
-    source: str = "DEFAULT_CONFIG"
+    is_synonym: bool = False
+    synonyms: dict = field(default_factory=dict)
+    incremental_operation: AlterConfigOpType | None = None
 
 
 class OffsetSpec:
@@ -113,13 +252,6 @@ class OffsetSpec:
     @classmethod
     def for_timestamp(cls, timestamp: int) -> OffsetSpec:
         return cls("timestamp", timestamp)
-
-
-class IsolationLevel(Enum):
-    """Isolation level for ``list_offsets``."""
-
-    READ_UNCOMMITTED = 0
-    READ_COMMITTED = 1
 
 
 @dataclass
@@ -154,6 +286,9 @@ class PartitionMetadata:
     isrs: list[int] = field(default_factory=lambda: [1])
     error: KafkaError | None = None
 
+    def __str__(self) -> str:
+        return str(self.id)
+
 
 @dataclass
 class TopicMetadata:
@@ -161,6 +296,9 @@ class TopicMetadata:
     partitions: dict[int, PartitionMetadata]
     error: KafkaError | None = None
     is_internal: bool = False
+
+    def __str__(self) -> str:
+        return str(self.topic)
 
 
 @dataclass
@@ -171,6 +309,9 @@ class ClusterMetadata:
     topics: dict[str, TopicMetadata]
     orig_broker_id: int = 1
     orig_broker_name: str = ""
+
+    def __str__(self) -> str:
+        return str(self.cluster_id)
 
 
 def cluster_metadata(cluster: Any, topic: str | None = None) -> ClusterMetadata:
@@ -277,7 +418,8 @@ class AdminClient(GroupAdmin, ClientBase):
             if res.restype is ResourceType.TOPIC:
                 out[res] = _attempt(self._describe_topic, cluster, res.name)
             elif res.restype is ResourceType.BROKER:
-                out[res] = _done({k: ConfigEntry(k, str(v)) for k, v in cluster.broker_config.items()})
+                out[res] = _done({k: ConfigEntry(k, str(v), ConfigSource.DEFAULT_CONFIG, is_default=True)
+                                  for k, v in cluster.broker_config.items()})
             else:
                 out[res] = _done(error=KafkaException(KafkaError(ERR.INVALID_REQUEST, f"unsupported {res.restype}")))
         return out
@@ -287,7 +429,7 @@ class AdminClient(GroupAdmin, ClientBase):
         topic = cluster.topic(name)
         given = topic.config_given
         return {k: ConfigEntry(k, _str(v), is_default=k not in given,
-                               source="DYNAMIC_TOPIC_CONFIG" if k in given else "DEFAULT_CONFIG")
+                               source=ConfigSource.DYNAMIC_TOPIC_CONFIG if k in given else ConfigSource.DEFAULT_CONFIG)
                 for k, v in topic.config.items()}
 
     def alter_configs(self, resources: list[ConfigResource], request_timeout: float = 0,
@@ -376,10 +518,161 @@ class AdminClient(GroupAdmin, ClientBase):
                                             f"[0, high watermark {log.high_watermark}]"))
         return DeletedRecords(log.delete_records_before(target))
 
-    def describe_cluster(self, request_timeout: float = 0) -> Future:
-        """Cluster id, controller and brokers."""
-        md = cluster_metadata(self._c())
-        return _done(md)
+    def describe_cluster(self, request_timeout: float = 0, include_authorized_operations: bool = False) -> Future:
+        """Cluster id, controller and brokers, as a ``DescribeClusterResult``.
+
+        ``include_authorized_operations``: the broker has no authorizer, so every cluster operation is allowed
+        (Kafka answers all the resource's operations when no authorizer is configured).
+        """
+        cluster = self._c()
+        node = _node(cluster)
+        ops = list(_CLUSTER_OPS) if include_authorized_operations else None
+        return _done(DescribeClusterResult(node, [node], cluster.name, ops))
+
+    def describe_topics(self, topics: TopicCollection, request_timeout: float = 0,
+                        include_authorized_operations: bool = False) -> dict[str, Future]:
+        """A ``TopicDescription`` per topic name; an unknown topic's future fails with UNKNOWN_TOPIC_OR_PART."""
+        cluster = self._c()
+        if not isinstance(topics, TopicCollection):
+            raise TypeError(f"describe_topics: expected a TopicCollection, got {type(topics).__name__}")
+        require_list_of("describe_topics", "topic_names", topics.topic_names, str)
+        return {name: _attempt(self._describe_one_topic, cluster, name, include_authorized_operations)
+                for name in topics.topic_names}
+
+    @staticmethod
+    def _describe_one_topic(cluster, name: str, with_ops: bool) -> TopicDescription:
+        topic = cluster.topics.get(name)
+        if topic is None:
+            raise KafkaException(KafkaError(ERR.UNKNOWN_TOPIC_OR_PART))
+        node = _node(cluster)
+        digest = hashlib.sha256(f"{cluster.name}/{name}".encode()).digest()
+        topic_id = Uuid(int.from_bytes(digest[:8], "big", signed=True),    # deterministic per cluster and name
+                        int.from_bytes(digest[8:16], "big", signed=True))
+        parts = [TopicPartitionInfo(p, node, [node], [node]) for p in range(len(topic.partitions))]
+        return TopicDescription(name, topic_id, topic.internal, parts, list(_TOPIC_OPS) if with_ops else None)
+
+    def incremental_alter_configs(self, resources: list[ConfigResource], request_timeout: float = 0,
+                                  validate_only: bool = False) -> dict[ConfigResource, Future]:
+        """Change only the named configs (``ConfigEntry.incremental_operation``: SET, DELETE, APPEND, SUBTRACT).
+
+        Kafka: ``IncrementalAlterConfigs`` (KIP-339); configs not named keep their values. DELETE reverts a
+        config to its default; APPEND/SUBTRACT apply to list-valued configs (``cleanup.policy``).
+        """
+        cluster = self._c()
+        require_list_of("incremental_alter_configs", "resources", resources, ConfigResource)
+        return {res: _attempt(self._incremental_alter, cluster, res, validate_only) for res in resources}
+
+    def _incremental_alter(self, cluster, res: ConfigResource, validate_only: bool) -> None:
+        if res.restype is not ResourceType.TOPIC:
+            raise KafkaException(KafkaError(ERR.INVALID_REQUEST, "incremental_alter_configs: only TOPIC resources "
+                                                                 "are modelled"))
+        topic = cluster.topic(res.name)
+        current = {k: _str(topic.config[k]) for k in topic.config_given}
+        for entry in res.incremental_configs:
+            op = entry.incremental_operation
+            if op is AlterConfigOpType.SET:
+                current[entry.name] = entry.value
+            elif op is AlterConfigOpType.DELETE:
+                current.pop(entry.name, None)
+            elif op in (AlterConfigOpType.APPEND, AlterConfigOpType.SUBTRACT):
+                value = topic.config.get(entry.name)
+                if not isinstance(value, (list, tuple)):
+                    raise KafkaException(KafkaError(ERR.INVALID_CONFIG, f"Config value append is not allowed for "
+                                                                        f"config key: {entry.name}"))
+                items = [v for v in value]
+                for v in (entry.value or "").split(","):
+                    if op is AlterConfigOpType.APPEND and v not in items:
+                        items.append(v)
+                    elif op is AlterConfigOpType.SUBTRACT and v in items:
+                        items.remove(v)
+                current[entry.name] = ",".join(items)
+            else:
+                raise KafkaException(KafkaError(ERR._INVALID_ARG, f"incremental_alter_configs: {entry.name} has no "
+                                                                  f"incremental_operation"))
+        self._alter_topic(cluster, ConfigResource(ResourceType.TOPIC, res.name, current), validate_only)
+
+    def create_acls(self, acls: list[AclBinding], request_timeout: float = 0) -> dict[AclBinding, Future]:
+        """Each future fails with SECURITY_DISABLED: the broker has no authorizer (ACLs are not modelled)."""
+        self._c()
+        require_list_of("create_acls", "acls", acls, AclBinding)
+        return {acl: _done(error=_no_authorizer()) for acl in acls}
+
+    def describe_acls(self, acl_binding_filter: AclBindingFilter, request_timeout: float = 0) -> Future:
+        """Fails with SECURITY_DISABLED: the broker has no authorizer (ACLs are not modelled)."""
+        self._c()
+        if not isinstance(acl_binding_filter, AclBindingFilter):
+            raise TypeError(f"describe_acls: expected an AclBindingFilter, got {type(acl_binding_filter).__name__}")
+        return _done(error=_no_authorizer())
+
+    def delete_acls(self, acl_binding_filters: list[AclBindingFilter],
+                    request_timeout: float = 0) -> dict[AclBindingFilter, Future]:
+        """Each future fails with SECURITY_DISABLED: the broker has no authorizer (ACLs are not modelled)."""
+        self._c()
+        require_list_of("delete_acls", "acl_binding_filters", acl_binding_filters, AclBindingFilter)
+        return {f: _done(error=_no_authorizer()) for f in acl_binding_filters}
+
+    def elect_leaders(self, election_type: ElectionType, partitions: list[TopicPartition] | None = None,
+                      request_timeout: float = 0, operation_timeout: float = 0) -> Future:
+        """A future of ``{TopicPartition: KafkaException | None}``.
+
+        Kafka: ``ElectLeaders``. kafkalab has one broker, which already leads every partition, so each
+        partition answers ELECTION_NOT_NEEDED (UNKNOWN_TOPIC_OR_PART for one that does not exist).
+        """
+        cluster = self._c()
+        if not isinstance(election_type, ElectionType):
+            raise TypeError(f"elect_leaders: election_type must be an ElectionType, got {election_type!r}")
+        if partitions is None:
+            partitions = [TopicPartition(t, p) for t, topic in cluster.topics.items()
+                          for p in range(len(topic.partitions))]
+        require_list_of("elect_leaders", "partitions", partitions, TopicPartition)
+        out: dict[TopicPartition, KafkaException | None] = {}
+        for tp in partitions:
+            topic = cluster.topics.get(tp.topic)
+            known = topic is not None and 0 <= tp.partition < len(topic.partitions)
+            out[tp] = KafkaException(KafkaError(ERR.ELECTION_NOT_NEEDED if known else ERR.UNKNOWN_TOPIC_OR_PART))
+        return _done(out)
+
+    def list_groups(self, group: str | None = None, timeout: float = -1) -> list:
+        """Not modelled (confluent-kafka deprecates it): raises ``_NOT_IMPLEMENTED``; use ``list_consumer_groups``."""
+        self._c()
+        raise KafkaException(KafkaError(ERR._NOT_IMPLEMENTED, "list_groups is not modelled in kafkalab: use "
+                                                              "list_consumer_groups() and describe_consumer_groups()"))
+
+    def describe_user_scram_credentials(self, users: list[str] | None = None, request_timeout: float = 0):
+        """SASL/SCRAM is not modelled: the future fails with ``_NOT_IMPLEMENTED``."""
+        self._c()
+        err = KafkaException(KafkaError(ERR._NOT_IMPLEMENTED, "SASL/SCRAM credentials are not modelled in kafkalab"))
+        return _done(error=err) if users is None else {u: _done(error=err) for u in users}
+
+    def alter_user_scram_credentials(self, alterations: list, request_timeout: float = 0) -> dict:
+        """SASL/SCRAM is not modelled: every future fails with ``_NOT_IMPLEMENTED``."""
+        self._c()
+        err = KafkaException(KafkaError(ERR._NOT_IMPLEMENTED, "SASL/SCRAM credentials are not modelled in kafkalab"))
+        return {getattr(a, "user", str(a)): _done(error=err) for a in alterations}
+
+    def poll(self, timeout: float = -1) -> int:
+        """Serve callbacks (``error_cb`` ...); returns how many. Requests need no poll: their futures are done."""
+        self._check_usable()
+        wait = timeout_ms(timeout, "poll", default_infinite=False)
+        served = self._serve_callbacks()
+        if served or not wait:
+            return served
+        self._wait_until(lambda: bool(self._callbacks) or not self._alive, wait)
+        return self._serve_callbacks()
+
+
+_CLUSTER_OPS = (AclOperation.CREATE, AclOperation.ALTER, AclOperation.DESCRIBE, AclOperation.CLUSTER_ACTION,
+                AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS, AclOperation.IDEMPOTENT_WRITE)
+_TOPIC_OPS = (AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE, AclOperation.DELETE, AclOperation.ALTER,
+              AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS)
+
+
+def _node(cluster) -> Node:
+    return Node(1, cluster.name, 9092)
+
+
+def _no_authorizer() -> KafkaException:
+    return KafkaException(KafkaError(ERR.SECURITY_DISABLED, "No Authorizer is configured on the broker"))
 
 
 def _str(value: Any) -> str | None:

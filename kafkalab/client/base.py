@@ -167,6 +167,18 @@ class ClientBase:
                                             f"no kafkalab cluster)"))
         return self._cluster
 
+    def cluster_id(self, timeout: float = -1) -> str | None:
+        """The cluster id (None when no broker answers, as confluent-kafka's after its timeout)."""
+        self._check_usable()
+        timeout_ms(timeout, "cluster_id")
+        return None if self._cluster is None else self._cluster.name
+
+    def set_sasl_credentials(self, username: str, password: str) -> None:
+        """Accepted and ignored: kafkalab has no SASL (confluent-kafka: sets SASL/PLAIN or SCRAM credentials)."""
+        self._check_usable()
+        if not isinstance(username, str) or not isinstance(password, str):
+            raise TypeError("set_sasl_credentials: username and password must be str")
+
     def list_topics(self, topic: str | None = None, timeout: float = -1):
         """Cluster metadata: brokers and topics with their partitions.
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import ERR, KafkaError, KafkaException
 from .message import TopicPartition
+from .model import Node
 
 
 def require_list_of(api: str, param: str, value: Any, kind: type) -> None:
@@ -63,13 +64,6 @@ class MemberDescription:
     host: str
     assignment: MemberAssignment
     group_instance_id: str | None = None
-
-
-@dataclass
-class Node:
-    id: int
-    host: str
-    port: int
 
 
 @dataclass

@@ -178,6 +178,30 @@ class Producer(TransactionalMixin, Sender, ClientBase):
             pend.timer.cancel()
             pend.timer = self._clock.call_at(now, self._send_partition, (topic, partition))
 
+    def produce_batch(self, topic: str, messages: list, partition: int = -1, on_delivery: Any = None) -> int:
+        """Enqueue each dict of ``messages`` as ``produce()`` would; return how many were enqueued.
+
+        Each dict may hold ``value``, ``key``, ``partition`` (overrides ``partition``), ``timestamp`` and
+        ``callback`` (overrides ``on_delivery``). A message that cannot be enqueued gets an ``_error`` entry
+        (its ``KafkaError``) and is not counted. Headers are not taken in batch mode, as in confluent-kafka.
+
+        Kafka: confluent-kafka ``Producer.produce_batch``.
+        """
+        if not isinstance(messages, list):
+            raise TypeError(f"messages must be a list, not {type(messages).__name__}")
+        if not all(isinstance(m, dict) for m in messages):
+            raise TypeError("each message in messages must be a dict")
+        queued = 0
+        for m in messages:
+            try:
+                self.produce(topic, m.get("value"), m.get("key"), m.get("partition", partition),
+                             m.get("callback", on_delivery), m.get("timestamp", 0))
+            except KafkaException as exc:
+                m["_error"] = exc.args[0]
+                continue
+            queued += 1
+        return queued
+
     def _lookup_topic(self, topic: str) -> int:
         cluster = self._cluster
         if cluster is None:
