@@ -191,3 +191,13 @@ def test_library_crash_before_commit_survivors_on_auto_commit_commit_on_revoke_a
 def test_library_crash_before_commit_survivor_commit_is_validated():
     with pytest.raises(ValueError, match="commit must be one of"):
         library.get("crash-before-commit", survivor_commit="sometimes")
+
+
+def test_library_zombie_async_commit_failure_reaches_on_commit() -> None:
+    """With commit="after_each_async" the zombie's late commit does not raise; UNKNOWN_MEMBER_ID reaches on_commit."""
+    sync = library.run("slow-consumer-zombie", seed=7)
+    async_ = library.run("slow-consumer-zombie", seed=7, commit="after_each_async")
+    commits = [[(o["where"], o["error"], o["text"]) for o in run.outcomes if "commit" in o["where"]]
+               for run in (sync, async_)]
+    assert commits == [[("commit after each record", "UNKNOWN_MEMBER_ID", "Commit failed: Broker: Unknown member")],
+                       [("on_commit (asynchronous commit)", "UNKNOWN_MEMBER_ID", "Broker: Unknown member")]]

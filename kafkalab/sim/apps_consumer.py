@@ -11,7 +11,7 @@ from ..client.consumer import Consumer
 from ..errors import KafkaException
 from .apps import App, check_config, check_int, check_str
 
-COMMIT_POLICIES = ("after_each", "every_n", "every_ms", "auto", "before_processing", "none")
+COMMIT_POLICIES = ("after_each", "after_each_async", "every_n", "every_ms", "auto", "before_processing", "none")
 
 
 class ConsumerApp(App):
@@ -23,6 +23,9 @@ class ConsumerApp(App):
     ``app_processed``, then commits by ``commit``:
 
     - ``after_each``: ``commit(message=msg, asynchronous=False)`` after each record (at-least-once).
+    - ``after_each_async``: ``commit(message=msg)`` after each record, asynchronous (confluent-kafka's
+      default): a failure is not raised but reported to the ``on_commit`` callback, served by a later
+      ``poll()``, and recorded as an outcome "on_commit (asynchronous commit)".
     - ``every_n``: ``commit(asynchronous=False)`` after every ``commit_every`` records.
     - ``every_ms``: ``commit(asynchronous=False)`` after a record when ``commit_every`` ms passed since
       the last commit.
@@ -88,8 +91,15 @@ class ConsumerApp(App):
                 "auto.offset.reset": "earliest", "enable.auto.commit": s["commit"] == "auto"}
         if s["static"]:
             conf["group.instance.id"] = self.name
+        if s["commit"] == "after_each_async":
+            conf["on_commit"] = self._on_commit
         conf.update(s["config"])
         return conf
+
+    def _on_commit(self, err: Any, partitions: Any) -> None:
+        """confluent-kafka's on_commit(err, partitions): a failed asynchronous commit becomes an outcome."""
+        if err is not None and self.alive:
+            self.outcome(err, "on_commit (asynchronous commit)")
 
     def _create_clients(self) -> None:
         self.consumer = Consumer(self.client_config())
@@ -157,6 +167,8 @@ class ConsumerApp(App):
         committed = False
         if policy == "after_each":
             committed = self.commit_now(msg, "commit after each record")
+        elif policy == "after_each_async":
+            committed = self.commit_async(msg)
         elif policy == "every_n" and self._since_commit >= self.spec["commit_every"]:
             committed = self.commit_now(None, f"commit every {self.spec['commit_every']} records")
         elif policy == "every_ms" and self.cluster.now_ms - self._last_commit_ms >= self.spec["commit_every"]:
@@ -164,6 +176,17 @@ class ConsumerApp(App):
         if not self._live(inst) or (committed and self._at("after_commit")):
             return
         self._schedule(0, self._step)
+
+    def commit_async(self, msg: Any) -> bool:
+        """An asynchronous commit of ``msg``: it returns at once; the broker's answer goes to ``on_commit``."""
+        try:
+            self.consumer.commit(message=msg)
+        except (KafkaException, RuntimeError) as e:    # only local errors are raised by an async commit
+            self.outcome(e, "commit after each record (asynchronous)")
+            return False
+        self._since_commit = 0
+        self._last_commit_ms = self.cluster.now_ms
+        return True
 
     def commit_now(self, msg: Any = None, why: str = "commit") -> bool:
         """A synchronous commit of ``msg`` (or of the stored offsets); a failure becomes an outcome."""

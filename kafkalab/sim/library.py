@@ -152,14 +152,16 @@ def every_consumer_reads_everything(seed: int = 7, records: int = 120, end_ms: i
 
 # -- Q1 (zombies) ---------------------------------------------------------------------------------------
 @_scenario("slow-consumer-zombie")
-def slow_consumer_zombie(seed: int = 7, end_ms: int = 40_000, max_poll_interval_ms: int = 10_000) -> Scenario:
+def slow_consumer_zombie(seed: int = 7, end_ms: int = 40_000, max_poll_interval_ms: int = 10_000,
+                         commit: str = "after_each") -> Scenario:
     """A consumer that processes one record for longer than max.poll.interval.ms leaves the group; its late commit is
     rejected and the record is processed again by the other member.
 
     Setup: ``orders`` (2 partitions), 40 records at 10/s; ``slow`` takes 15 s per record, ``fast``
     20 ms; both commit after each record; ``max.poll.interval.ms`` is 10 s here (Kafka's default is
     300 s) and ``session.timeout.ms`` 10 s (default 45 s): heartbeats keep flowing, so only the poll
-    interval catches the stuck member.
+    interval catches the stuck member. ``commit="after_each_async"``: slow commits asynchronously
+    (confluent-kafka's default), so its late commit's failure reaches ``on_commit`` instead of raising.
 
     Trace facts: ``max_poll_exceeded`` for slow's client; a ``generation`` with fast alone; an
     ``app_outcome`` for slow (its commit fails: UNKNOWN_MEMBER_ID or ILLEGAL_GENERATION, or
@@ -169,7 +171,7 @@ def slow_consumer_zombie(seed: int = 7, end_ms: int = 40_000, max_poll_interval_
                   broker_config=FAST_BROKER, end_ms=end_ms)
     sc.add_producer("producer", topic="orders", rate_per_s=10, keys="user-{i%12}", count=40)
     conf = {"max.poll.interval.ms": max_poll_interval_ms, "session.timeout.ms": 10_000}
-    sc.add_consumer("slow", group="billing", topics=["orders"], processing_ms=15_000, config=conf)
+    sc.add_consumer("slow", group="billing", topics=["orders"], processing_ms=15_000, commit=commit, config=conf)
     sc.add_consumer("fast", group="billing", topics=["orders"], processing_ms=20, config=conf)
     return sc
 
