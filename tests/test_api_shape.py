@@ -345,3 +345,20 @@ def test_admin_new_methods_answer():
     tp = kafkalab.TopicPartition("orders", 0)
     elected = a.elect_leaders(kafkalab.ElectionType.PREFERRED, [tp]).result()
     assert elected[tp].args[0].code() == kafkalab.KafkaError.ELECTION_NOT_NEEDED   # the only broker already leads
+
+
+def test_default_topic_config_is_accepted():
+    """The legacy ``default.topic.config`` dict is accepted by confluent-kafka 2.16.1; its topic properties apply."""
+    for mod in (ck, kafkalab):
+        mod.Producer({"bootstrap.servers": NOWHERE, "default.topic.config": {"acks": 1}}).close()
+        mod.Consumer({"bootstrap.servers": NOWHERE, "group.id": "g",
+                      "default.topic.config": {"auto.offset.reset": "earliest"}}).close()
+    cluster = kafkalab.Cluster(seed=1)
+    cluster.create_topic("t", partitions=1)
+    kafkalab.Producer({"bootstrap.servers": cluster.bootstrap_servers}).produce("t", b"x")
+    c = kafkalab.Consumer({"bootstrap.servers": cluster.bootstrap_servers, "group.id": "g",
+                           "default.topic.config": {"auto.offset.reset": "earliest"}})
+    c.subscribe(["t"])
+    msg = c.consume(1, 10)[0]
+    assert msg.error() is None and msg.offset() == 0
+    c.close()

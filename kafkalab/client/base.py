@@ -30,6 +30,20 @@ def timeout_ms(timeout: Any, what: str, *, default_infinite: bool = True) -> int
     return round(timeout * 1000)
 
 
+def _merge_default_topic_config(config: dict) -> dict:
+    """confluent-kafka's legacy ``default.topic.config`` dict: its topic properties join the top level.
+
+    Simplification: a property given at both levels takes the top-level value.
+    """
+    config = dict(config)
+    nested = config.pop("default.topic.config")
+    if not isinstance(nested, dict):
+        raise TypeError(f"default.topic.config must be a dict, got {type(nested).__name__}")
+    for name, value in nested.items():
+        config.setdefault(name, value)
+    return config
+
+
 class ClientBase:
     """Configuration, cluster connection, callback queue and lifecycle shared by the clients."""
 
@@ -44,6 +58,8 @@ class ClientBase:
             if not kwargs:
                 raise TypeError("expected configuration dict")
             config = {}
+        if isinstance(config, dict) and "default.topic.config" in config:
+            config = _merge_default_topic_config(config)
         self._closed = False
         self._crashed = False
         self._conf = _config.resolve_client(kind, config, **kwargs)
