@@ -11,6 +11,9 @@ import heapq
 from collections.abc import Callable
 from typing import Any
 
+MAX_TIME_MS = 2**63 - 1
+"""The latest virtual time: Kafka's timestamps are int64 milliseconds. Advancing past it raises ValueError."""
+
 
 class Timer:
     """A scheduled callback; ``cancel()`` stops it from running."""
@@ -43,6 +46,7 @@ class VirtualClock:
         self.now_ms = int(start_ms)
         self._heap: list[tuple[int, int, int, Timer]] = []
         self._seq = 0
+        self.current: Timer | None = None     # the timer whose callback is running (None: the program runs)
 
     def call_at(self, time_ms: int, fn: Callable[..., Any], *args: Any, priority: int = 0) -> Timer:
         """Schedule ``fn(*args)`` at ``time_ms`` (clamped to now if in the past)."""
@@ -79,7 +83,11 @@ class VirtualClock:
             heapq.heappop(heap)
             if timer.time_ms > self.now_ms:
                 self.now_ms = timer.time_ms
-            timer.fn(*timer.args)
+            outer, self.current = self.current, timer
+            try:
+                timer.fn(*timer.args)
+            finally:
+                self.current = outer
             return True
         return False
 
@@ -90,6 +98,9 @@ class VirtualClock:
         stays at that timer's time); otherwise return False once ``until_ms`` is reached.
         """
         until_ms = int(until_ms)
+        if until_ms > MAX_TIME_MS:
+            raise ValueError(f"virtual time cannot pass kafkalab.clock.MAX_TIME_MS = 2**63 - 1 ms (Kafka's int64 "
+                             f"timestamps): asked for {until_ms} ms, now is {self.now_ms} ms")
         if stop is not None and stop():
             return True
         while self.run_next(until_ms):
@@ -100,7 +111,14 @@ class VirtualClock:
         return False
 
     def advance(self, ms: int) -> None:
-        """Move time forward by ``ms`` milliseconds, running every timer that falls due."""
+        """Move time forward by ``ms`` milliseconds, running every timer that falls due.
+
+        Idle periods cost nothing: periodic tasks sleep while nothing can become due (see
+        ``broker.periodic``), so even a very long advance returns at once on a quiet cluster.
+
+        Raises:
+            ValueError: ``ms`` < 0, or now + ``ms`` beyond ``MAX_TIME_MS`` (2**63 - 1).
+        """
         if isinstance(ms, bool) or not isinstance(ms, int):
             raise TypeError(f"advance: ms must be an int number of milliseconds, got {ms!r}")
         if ms < 0:

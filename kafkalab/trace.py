@@ -45,6 +45,7 @@ class Trace:
         self._clock = clock
         self._events: list[TraceEvent] = []
         self._open: list = []
+        self._wakers: list = []
 
     def defer(self, fn) -> None:
         """Register an open run of coalesced events: ``fn(seal)`` is called before the next event
@@ -70,10 +71,22 @@ class Trace:
         for fn in list(self._open):
             fn(False)
 
+    def wake_on_record(self, fn) -> None:
+        """Call ``fn()`` once, when the next event is recorded (periodic tasks sleeping through a quiet
+        period use it: ``broker.periodic.QuietPeriodic``)."""
+        self._wakers.append(fn)
+
+    def _wake(self) -> None:
+        wakers, self._wakers = self._wakers, []
+        for fn in wakers:
+            fn()
+
     def append(self, kind: str, reason: str = "", **fields: Any) -> TraceEvent:
         """Append an event without ending open runs (for the runs' own events); see ``defer``."""
         event = TraceEvent(len(self._events), self._clock.now_ms, kind, fields, reason)
         self._events.append(event)
+        if self._wakers:
+            self._wake()
         return event
 
     def record(self, kind: str, reason: str = "", **fields: Any) -> TraceEvent:
@@ -82,6 +95,8 @@ class Trace:
             self.seal_open()
         event = TraceEvent(len(self._events), self._clock.now_ms, kind, fields, reason)
         self._events.append(event)
+        if self._wakers:
+            self._wake()
         return event
 
     @property

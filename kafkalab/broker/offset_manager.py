@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import ERR
 from .offsets import OffsetAndMetadata, write_commit
+from .periodic import QuietPeriodic
 
 
 class OffsetManager:
@@ -29,7 +30,9 @@ class OffsetManager:
         self.trace = cluster.trace
         self.committed: dict[str, dict[tuple[str, int], OffsetAndMetadata]] = {}
         self.empty_since_ms: dict[str, int] = {}
-        self._expiry_timer: Any = None
+        self._expiry = QuietPeriodic(cluster.clock, cluster.trace,
+                                     lambda: cluster.broker_config["offsets.retention.check.interval.ms"],
+                                     self._expire, self._next_expiry_ms, 20)
 
     def validate(self, group_id: str, member_id: str, generation_id: int,
                  group_instance_id: str | None, transactional: bool = False) -> int:
@@ -126,9 +129,29 @@ class OffsetManager:
         self.empty_since_ms[grp.group_id] = self.cluster.now_ms
 
     def _ensure_expiry_timer(self) -> None:
-        if self._expiry_timer is None:
+        """Run ``_expire`` every ``offsets.retention.check.interval.ms`` while offsets are committed.
+
+        Simplification: checks that could expire nothing are skipped (``QuietPeriodic``)."""
+        if not self._expiry.active:
             interval = self.cluster.broker_config["offsets.retention.check.interval.ms"]
-            self._expiry_timer = self.cluster.clock.call_later(interval, self._expire, priority=20)
+            self._expiry.start_at(self.cluster.now_ms + interval)
+
+    def _next_expiry_ms(self) -> int | None:
+        """After an expiry check that changed nothing: when the next offset of an Empty (or standalone)
+        group reaches ``offsets.retention.minutes``; None if none can by time alone."""
+        from .groups import GroupState
+        retention_ms = self.cluster.broker_config["offsets.retention.minutes"] * 60_000
+        due = None
+        for group_id, committed in self.committed.items():
+            grp = self.coordinator.group(group_id)
+            if grp is not None and grp.state is not GroupState.EMPTY:
+                continue
+            had_members = grp is not None and grp.protocol_type is not None
+            since = self.empty_since_ms.get(group_id, 0)
+            for oam in committed.values():
+                at = (max(since, oam.commit_ms) if had_members else oam.commit_ms) + retention_ms
+                due = at if due is None or at < due else due
+        return due
 
     def _expire(self) -> None:
         """Expire offsets of Empty groups ``offsets.retention.minutes`` after they became Empty
@@ -159,9 +182,8 @@ class OffsetManager:
                 if grp is not None and grp.state is GroupState.EMPTY:
                     self.coordinator._transition(grp, GroupState.DEAD, "Empty group has no offsets left")
                     del self.coordinator.groups[group_id]
-        interval = self.cluster.broker_config["offsets.retention.check.interval.ms"]
-        self._expiry_timer = self.cluster.clock.call_later(interval, self._expire, priority=20) \
-            if self.committed else None
+        if not self.committed:
+            self._expiry.stop()
 
     def on_topic_deleted(self, topic: str) -> None:
         for committed in self.committed.values():

@@ -15,6 +15,7 @@ from itertools import takewhile
 from typing import Any
 
 from .log import LogSegment, PartitionLog
+from .periodic import QuietPeriodic
 
 CHECK_PRIORITY = 30  # after heartbeats, session checks and offset expiry due at the same millisecond
 
@@ -99,25 +100,62 @@ class LogCleaner:
         self.cluster = cluster
         self.trace = cluster.trace
         self._checkpoints: weakref.WeakKeyDictionary[PartitionLog, int] = weakref.WeakKeyDictionary()
-        self._timer: Any = None
-        self._next_check_ms = 0
-        self.checks = 0
+        self._runs = 0
+        self._task = QuietPeriodic(cluster.clock, cluster.trace,
+                                   lambda: cluster.broker_config["log.retention.check.interval.ms"],
+                                   self.check, self._next_due_ms, CHECK_PRIORITY)
+
+    @property
+    def checks(self) -> int:
+        """Checks so far, counting the skipped checks of quiet periods (they would have done nothing)."""
+        return self._runs + self._task.missed()
+
+    @property
+    def last_check_ms(self) -> int | None:
+        """When the latest periodic check ran (or was skipped as quiet); None before the first."""
+        return self._task.last_grid_ms()
 
     def start(self) -> None:
         """Schedule the first check (``log.initial.task.delay.ms``) and the periodic ones.
 
         Kafka: ``LogManager.startup`` schedules ``kafka-log-retention`` with
         ``log.initial.task.delay.ms`` (30000) and period ``log.retention.check.interval.ms`` (300000).
+        Simplification: while nothing is recorded, the checks before the next time-based deletion
+        are skipped (``QuietPeriodic``; they would find nothing to do), so idle time costs nothing.
         """
-        if self._timer is not None:
+        if self._task.started:
             return
-        self._next_check_ms = self.cluster.now_ms + self.cluster.broker_config["log.initial.task.delay.ms"]
-        self._timer = self.cluster.clock.call_at(self._next_check_ms, self._run, priority=CHECK_PRIORITY)
+        self._task.start_at(self.cluster.now_ms + self.cluster.broker_config["log.initial.task.delay.ms"])
 
-    def _run(self) -> None:
-        self.check()
-        self._next_check_ms += self.cluster.broker_config["log.retention.check.interval.ms"]
-        self._timer = self.cluster.clock.call_at(self._next_check_ms, self._run, priority=CHECK_PRIORITY)
+    def _next_due_ms(self) -> int | None:
+        """After a check that changed nothing: the earliest time a check could act by time alone.
+
+        Only thresholds still ahead count (the check just ran with this state): ``retention.ms``
+        passing for the oldest segment of a log with the ``delete`` policy, and for a compacted log
+        a dirty segment passing ``min.compaction.lag.ms`` or becoming older than
+        ``max.compaction.lag.ms``. None: only a recorded change can give a check something to do.
+        """
+        now = self.cluster.now_ms
+        times = []
+        for topic in self.cluster.topics.values():
+            for log in topic.partitions:
+                config = log.config
+                policy = config["cleanup.policy"]
+                first = log.segments[0]
+                retention_ms = config["retention.ms"]
+                if "delete" in policy and retention_ms >= 0 and first.batches:
+                    times.append(first.largest_timestamp + retention_ms + 1)
+                if "compact" in policy and len(log.segments) > 1:
+                    first_dirty = self.first_dirty_offset(log)
+                    if first_dirty < log.segments[-1].base_offset:
+                        dirty = [s for s in _dirty_segments(log.segments, first_dirty) if s is not log.segments[-1]]
+                        lag = config["min.compaction.lag.ms"]
+                        times.extend(s.largest_timestamp + lag for s in dirty)
+                        stamps = [s.rolling_base_timestamp for s in dirty if (s.rolling_base_timestamp or 0) > 0]
+                        if stamps:
+                            times.append(min(stamps) + config["max.compaction.lag.ms"] + 1)
+        ahead = [t for t in times if t > now]
+        return min(ahead) if ahead else None
 
     def check(self) -> int:
         """Run one retention and compaction pass over every partition now; return segments deleted.
@@ -126,7 +164,7 @@ class LogCleaner:
         compacted log with new data; an idle or empty log (most of ``__consumer_offsets``) is
         skipped in O(1).
         """
-        self.checks += 1
+        self._runs += 1
         now = self.cluster.now_ms
         deleted = 0
         for topic in list(self.cluster.topics.values()):

@@ -17,6 +17,7 @@ from ..clock import VirtualClock
 from ..errors import ERR, KafkaError, KafkaException
 
 INFINITE_WAIT_CAP_MS = 300_000
+INT32_MAX_MS = 2**31 - 1
 
 
 def timeout_ms(timeout: Any, what: str, *, default_infinite: bool = True) -> int | None:
@@ -25,8 +26,8 @@ def timeout_ms(timeout: Any, what: str, *, default_infinite: bool = True) -> int
         return None if default_infinite else 0
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError(f"{what}: timeout must be a number of seconds, got {type(timeout).__name__} {timeout!r}")
-    if timeout < 0:
-        return None
+    if timeout < 0 or timeout * 1000 > INT32_MAX_MS:
+        return None     # librdkafka's timeouts are int32 ms: a longer one waits as an infinite one does
     return round(timeout * 1000)
 
 

@@ -68,6 +68,7 @@ class Consumer(OffsetsApi, ClientBase):
         self._group_id: str = conf["group.id"]
         self._auto_store: bool = conf["enable.auto.offset.store"]
         self._last_poll_ms = self._clock.now_ms
+        self._commit_asleep = False       # the auto-commit timer sleeps until the offset store changes
         self._fetcher = Fetcher(self)
         self._ready = self._fetcher.ready
         self._commits = OffsetCommitter(self)
@@ -138,6 +139,8 @@ class Consumer(OffsetsApi, ClientBase):
             st.position = off + 1
             if self._auto_store:
                 st.stored = off + 1
+                if self._commit_asleep:
+                    self._commits.wake()
             run = self._run
             if run is not None and run[0] is st and run[2] == off - 1:
                 run[2] = off
@@ -157,6 +160,8 @@ class Consumer(OffsetsApi, ClientBase):
         st.position = off + 1
         if self._auto_store:
             st.stored = off + 1
+            if self._commit_asleep:
+                self._commits.wake()
         run = self._run
         if run is not None and run[0] is st and run[2] == off - 1:
             run[2] = off
@@ -232,8 +237,8 @@ class Consumer(OffsetsApi, ClientBase):
         while len(out) < num_messages:
             remaining = None if deadline is None else max(0, deadline - self._clock.now_ms)
             msg = self.poll(0 if remaining == 0 else (-1 if remaining is None else remaining / 1000.0))
-            if msg is None:
-                if remaining == 0 or not self._alive:
+            if msg is None:     # an infinite poll gives up after INFINITE_WAIT_CAP_MS: so does consume
+                if remaining == 0 or remaining is None or not self._alive:
                     break
                 continue
             out.append(msg)

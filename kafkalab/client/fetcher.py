@@ -276,6 +276,8 @@ class Fetcher:
             st.position = fp
             if c._auto_store:
                 st.stored = fp
+                if c._commit_asleep:
+                    c._commits.wake()
         if (self.partition_eof and fp is not None and st.high_watermark >= 0
                 and fp >= (st.last_stable_offset if self.read_committed else st.high_watermark)
                 and st.eof_reported != fp):

@@ -15,6 +15,8 @@ from typing import Any
 from ..errors import ERR, KafkaError, KafkaException
 from .message import TopicPartition
 
+_ASLEEP = object()     # OffsetCommitter._timer while the auto-commit ticks sleep (see wake)
+
 
 class _CommitRequest:
     __slots__ = ("offsets", "done", "results", "reason")
@@ -149,9 +151,10 @@ class OffsetCommitter:
             self._timer = self.c._clock.call_later(self.interval_ms, self._tick, priority=6)
 
     def stop(self) -> None:
-        if self._timer is not None:
+        if self._timer is not None and self._timer is not _ASLEEP:
             self._timer.cancel()
-            self._timer = None
+        self._timer = None
+        self.c._commit_asleep = False
 
     def _tick(self) -> None:
         self._timer = None
@@ -163,7 +166,30 @@ class OffsetCommitter:
             c._trace("auto_commit", f"auto.commit.interval.ms={self.interval_ms} timer (offset store)",
                      offsets=[[t, p, o] for (t, p), (o, _) in offsets.items()])
             self.send(offsets, asynchronous=True, reason="auto-commit", auto=True)
-        self.start()
+            self.start()
+        else:       # nothing to commit until the offset store changes: skip the idle ticks (wake())
+            self._timer = _ASLEEP
+            self._anchor_ms = c._clock.now_ms
+            c._commit_asleep = True
+
+    def wake(self) -> None:
+        """The offset store changed: resume the ticks at the next point of their fixed-rate grid.
+
+        Simplification of librdkafka's timer, which wakes every ``auto.commit.interval.ms`` and
+        finds nothing to commit; skipping those ticks changes no outcome and makes idle time free.
+        A tick due at this very millisecond counts as past when the program (or a later timer)
+        is running, as it would have run before.
+        """
+        c = self.c
+        c._commit_asleep = False
+        if self._timer is not _ASLEEP:
+            return
+        clock = c._clock
+        now, anchor, interval = clock.now_ms, self._anchor_ms, self.interval_ms
+        at = anchor + max(1, -(-(now - anchor) // interval)) * interval
+        if at == now and (clock.current is None or clock.current.priority > 6):
+            at += interval
+        self._timer = clock.call_at(at, self._tick, priority=6)
 
     def java_poll(self) -> None:
         """Java: inside poll, before fetching, commit the positions that earlier polls returned."""

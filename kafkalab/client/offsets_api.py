@@ -129,6 +129,8 @@ class OffsetsApi:
                 code = ERR._STATE if self._knows_topic(topic) else ERR._UNKNOWN_PARTITION
                 raise KafkaException(KafkaError(code, f"StoreOffsets failed: {KafkaError(code).str()}"))
             st.stored = offset
+            if self._commit_asleep:
+                self._commits.wake()
 
     def position(self, partitions: list[TopicPartition]) -> list[TopicPartition]:
         """The next offset the application will receive per partition (-1001 before any fetch).

@@ -25,6 +25,9 @@ _KINDS = {"consumer": ConsumerApp, "producer": ProducerApp, "pipeline": Pipeline
 #: ``act()`` (after ``run`` reached that time) lands at the same place when the script is replayed.
 ACTION_PRIORITY = 10_000
 FORMAT = "kafkalab.scenario/1"
+MAX_RUN_MS = 3_600_000
+"""The longest stretch one ``Scenario.run`` call covers (1 virtual hour): apps poll every few ms of
+virtual time, so a longer run would keep a notebook cell busy for seconds or more; run again to go on."""
 
 
 class Scenario:
@@ -225,12 +228,19 @@ class Scenario:
         apply(self, entry)
 
     def run(self, until_ms: int | None = None) -> Scenario:
-        """Run virtual time to ``until_ms`` (default ``end_ms``): apps step, script actions apply."""
+        """Run virtual time to ``until_ms`` (default ``end_ms``): apps step, script actions apply.
+
+        Raises:
+            ValueError: ``until_ms`` before now, or more than ``MAX_RUN_MS`` (1 virtual hour) after it.
+        """
         if until_ms is None:
             until_ms = self.end_ms
         check_int(until_ms, "until_ms", "run")
         if until_ms < self.now_ms:
             raise ValueError(f"run: until_ms={until_ms} is before now_ms={self.now_ms}")
+        if until_ms - self.now_ms > MAX_RUN_MS:
+            raise ValueError(f"run: until_ms={until_ms} is more than kafkalab.sim.scenario.MAX_RUN_MS={MAX_RUN_MS} "
+                             f"(1 virtual hour) after now_ms={self.now_ms}; run in steps of at most that")
         self._started = True
         self._activate()
         self.cluster.clock.run_until(until_ms)

@@ -269,8 +269,7 @@ class PartitionLogMachine(RuleBasedStateMachine):
     def _check_retention_complete(self) -> None:
         """Right after a check (no append since), nothing expired by time or size is left behind."""
         lg = self.log
-        interval = self.cluster.broker_config["log.retention.check.interval.ms"]
-        check_ms = self.cluster.log_cleaner._next_check_ms - interval
+        check_ms = self.cluster.log_cleaner.last_check_ms
         deletable = list(deletable_segments(lg))
         if deletable and self.retention_ms >= 0:
             assert not check_ms - deletable[0].largest_timestamp > self.retention_ms, (
