@@ -6,7 +6,7 @@ cluster (one broker, id 1) and is quoted from librdkafka's sources where noted.
 
 import pytest
 
-from kafkalab import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from kafkalab import Consumer, KafkaException, Producer, TopicPartition
 
 
 def fill(cluster, conf, topic="t", partitions=2, n=10):
