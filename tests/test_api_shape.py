@@ -12,6 +12,7 @@ Behaviour checks run the real client side by side where it needs no broker (a de
 from __future__ import annotations
 
 import inspect
+import json
 import pickle
 import re
 import types
@@ -171,10 +172,12 @@ def test_assign_methods_take_no_keyword_arguments(meth):
     lambda m: (m.admin.AdminClient if m is kafkalab else ck_admin.AdminClient)({"bootstrap.servers": NOWHERE}),
 ], ids=["Producer", "Consumer", "AdminClient"])
 def test_clients_are_context_managers_and_truthy(make):
-    """``with Producer(conf) as p:`` works and closes; ``bool(client)`` is True (confluent-kafka 2.16.1)."""
+    """``with Producer(conf) as p:`` works and closes; ``bool(client)`` is True (confluent-kafka 2.16.1; its
+    AdminClient's truth is its request queue length, so kafkalab's, always True, is checked alone)."""
     for mod in (ck, kafkalab):
         client = make(mod)
-        assert bool(client) is True
+        if mod is kafkalab or not isinstance(client, ck_admin.AdminClient):
+            assert bool(client) is True
         with client as inside:
             assert inside is client
         with pytest.raises(RuntimeError, match="closed"):
@@ -362,3 +365,53 @@ def test_default_topic_config_is_accepted():
     msg = c.consume(1, 10)[0]
     assert msg.error() is None and msg.offset() == 0
     c.close()
+
+
+def test_stats_cb_every_statistics_interval_with_librdkafka_shape():
+    """``stats_cb(json)`` runs every ``statistics.interval.ms`` of virtual time while the client waits in poll.
+
+    The fields are librdkafka's (STATISTICS.md; checked on its mock cluster: a consumer that consumed 5 records
+    of partition 0 and committed after the 3rd reports committed_offset 3, app_offset 5, hi_offset 5,
+    consumer_lag 2, consumer_lag_stored 0, fetch_state "active", cgrp state "up", join_state "steady").
+    """
+    cluster = kafkalab.Cluster(seed=1, config={"group.initial.rebalance.delay.ms": 0})
+    cluster.create_topic("t", partitions=1)
+    p = kafkalab.Producer({"bootstrap.servers": cluster.bootstrap_servers})
+    for i in range(5):
+        p.produce("t", b"x%d" % i, partition=0)
+    p.flush()
+    stats: list[str] = []
+    c = kafkalab.Consumer({"bootstrap.servers": cluster.bootstrap_servers, "group.id": "g",
+                           "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                           "statistics.interval.ms": 500, "stats_cb": stats.append})
+    c.subscribe(["t"])
+    msgs = c.consume(5, 10)
+    c.commit(msgs[2], asynchronous=False)
+    start, count = cluster.now_ms, len(stats)
+    assert c.poll(3) is None
+    assert len(stats) - count == 6, (cluster.now_ms - start, len(stats) - count)   # 3 s / 500 ms
+    s = json.loads(stats[-1])
+    assert {"name", "client_id", "type", "ts", "time", "age", "replyq", "msg_cnt", "brokers", "topics",
+            "cgrp"} <= set(s)
+    part = s["topics"]["t"]["partitions"]["0"]
+    assert {k: part[k] for k in ("committed_offset", "stored_offset", "app_offset", "next_offset", "lo_offset",
+                                 "hi_offset", "ls_offset", "consumer_lag", "consumer_lag_stored", "fetch_state")} == \
+        {"committed_offset": 3, "stored_offset": 5, "app_offset": 5, "next_offset": 5, "lo_offset": 0,
+         "hi_offset": 5, "ls_offset": 5, "consumer_lag": 2, "consumer_lag_stored": 0, "fetch_state": "active"}
+    assert (s["type"], s["cgrp"]["state"], s["cgrp"]["join_state"]) == ("consumer", "up", "steady")
+    cluster.advance(10**9)          # no timer runs between polls: an idle client costs nothing
+    c.poll(0)                       # _MAX_POLL_EXCEEDED comes first, the one stats event of the idle time next
+    c.poll(0)
+    assert len(stats) - count == 7
+    c.close()
+
+
+def test_producer_stats_cb_wakes_poll():
+    """A producer's ``poll(2)`` with ``statistics.interval.ms=500`` returns after 500 ms having served one stats
+    event (librdkafka: poll returns once it served an event)."""
+    cluster = kafkalab.Cluster(seed=1)
+    stats: list[str] = []
+    p = kafkalab.Producer({"bootstrap.servers": cluster.bootstrap_servers, "statistics.interval.ms": 500,
+                           "stats_cb": stats.append})
+    assert p.poll(2) == 1 and cluster.now_ms == 500
+    assert json.loads(stats[0])["type"] == "producer" and json.loads(stats[0])["msg_cnt"] == 0

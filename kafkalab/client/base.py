@@ -79,6 +79,10 @@ class ClientBase:
             cluster._register(self)
             self._name = f"{self._client_id}#{kind}-{len(cluster._clients)}"
             cluster.trace.record("client_created", kind, client=self._name, client_id=self._client_id)
+        self._created_ms = self._clock.now_ms
+        self._stats_cb: Callable | None = self._conf.get("stats_cb")
+        self._stats_ms = self._conf.get("statistics.interval.ms", 0) if self._stats_cb is not None else 0
+        self._stats_next_ms = self._created_ms + self._stats_ms
 
     # -- lifecycle ------------------------------------------------------------------------------
     def _check_usable(self) -> None:
@@ -148,7 +152,23 @@ class ClientBase:
             self._callbacks.append((self._error_cb, (err,)))
 
     # -- waiting --------------------------------------------------------------------------------
+    # -- statistics -------------------------------------------------------------------------------
+    def _stats_check(self) -> None:
+        """Queue one ``stats_cb`` event if a ``statistics.interval.ms`` boundary has passed.
+
+        Simplification: intervals that passed while nobody polled or waited (``cluster.advance``)
+        give one event, with the statistics of now; no timer runs between polls, so an idle client
+        costs nothing.
+        """
+        if not self._stats_ms or self._clock.now_ms < self._stats_next_ms or not self._alive:
+            return
+        from .stats import stats_json
+        periods = (self._clock.now_ms - self._stats_next_ms) // self._stats_ms + 1
+        self._stats_next_ms += periods * self._stats_ms
+        self._callbacks.append((self._stats_cb, (stats_json(self),)))
+
     def _serve_callbacks(self) -> int:
+        self._stats_check()
         served = 0
         callbacks = self._callbacks
         while callbacks and not self._crashed:
@@ -165,8 +185,19 @@ class ClientBase:
         notebook cell never hangs.
         """
         clock = self._clock
+        self._stats_check()
         if ready():
             return True
+        if self._stats_ms:
+            timer = clock.call_at(self._stats_next_ms, self._stats_check)
+            try:
+                return self._wait_for(ready, wait_ms)
+            finally:
+                timer.cancel()
+        return self._wait_for(ready, wait_ms)
+
+    def _wait_for(self, ready: Callable[[], bool], wait_ms: int | None) -> bool:
+        clock = self._clock
         if wait_ms is None:
             deadline = clock.now_ms + INFINITE_WAIT_CAP_MS
             while True:

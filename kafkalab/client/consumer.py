@@ -213,6 +213,8 @@ class Consumer(OffsetsApi, ClientBase):
             self._last_poll_ms = clock.now_ms
 
     def _serve_ops(self) -> Message | None:
+        if self._stats_ms:
+            self._stats_check()
         callbacks = self._callbacks
         while callbacks and self._alive:
             fn, args = callbacks.popleft()
