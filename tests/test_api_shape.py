@@ -415,3 +415,18 @@ def test_producer_stats_cb_wakes_poll():
                            "stats_cb": stats.append})
     assert p.poll(2) == 1 and cluster.now_ms == 500
     assert json.loads(stats[0])["type"] == "producer" and json.loads(stats[0])["msg_cnt"] == 0
+
+
+def test_message_unset_numbers_read_none_and_messages_compare_by_value():
+    """confluent-kafka normalises unset numbers: ``Message(None, -2, -2, None, None, None, None, None, -2.0, -2)``
+    reads None for partition, offset, latency and leader epoch and pickles as (-1, -1001, -1.0, -1); a failed
+    delivery's ``offset()`` is therefore None. Two Messages with the same fields are equal; neither is hashable."""
+    for mod in (ck, kafkalab):
+        m = mod.Message(None, -2, -2, None, None, None, None, None, -2.0, -2)
+        assert (m.partition(), m.offset(), m.latency(), m.leader_epoch(), m.delivery_count()) == (None,) * 5
+        assert m.__reduce__()[1] == (None, -1, -1001, None, None, None, None, (0, 0), -1.0, -1, -1)
+        assert mod.Message("t", 1, 2, b"k", b"v") == mod.Message("t", 1, 2, b"k", b"v")
+        with pytest.raises(TypeError):
+            hash(mod.Message())
+        with pytest.raises(OverflowError):
+            mod.Message("t", 0, 0, None, None, None, None, (0, 0), -1.0, -1, 32768)

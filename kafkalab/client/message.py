@@ -106,23 +106,40 @@ class Message:
         leader_epoch: int | None = None,
         delivery_count: int | None = None,
     ) -> None:
-        """All arguments optional, in confluent-kafka's positional order (for tests and mocks)."""
+        """All arguments optional, in confluent-kafka's positional order (for tests and mocks).
+
+        As confluent-kafka's: a negative partition, offset, latency or leader epoch (or None) means
+        "not set" and its getter returns None; a ``delivery_count`` <= 0 too; ``timestamp`` None is
+        ``(TIMESTAMP_NOT_AVAILABLE, 0)``.
+        """
         self._topic = topic
-        self._partition = partition
-        self._offset = offset
+        self._partition = _int_or(partition, "partition", 32, None)
+        self._offset = _int_or(offset, "offset", 64, None)
         self._key = key
         self._value = value
-        self._ts_type, self._ts = timestamp
+        self._ts_type, self._ts = timestamp if timestamp is not None else (TIMESTAMP_NOT_AVAILABLE, 0)
         self._headers = headers
         self._error = error
-        self._latency = latency
-        self._leader_epoch = leader_epoch
-        self._delivery_count = delivery_count
+        self._latency = None if latency is None or latency < 0 else latency
+        self._leader_epoch = _int_or(leader_epoch, "leader_epoch", 32, None)
+        count = _int_or(delivery_count, "delivery_count", 16, None)
+        self._delivery_count = count if count is not None and count > 0 else None
 
     def __reduce__(self):
-        return (Message, (self._topic, self._partition, self._offset, self._key, self._value, self._headers,
-                          self._error, (self._ts_type, self._ts), self._latency, self._leader_epoch,
-                          self._delivery_count))
+        """Pickles with confluent-kafka's reduce arguments (unset numbers as -1, offset -1001, latency -1.0)."""
+        def num(value, unset):
+            return unset if value is None or value < 0 else value
+        return (Message, (self._topic, num(self._partition, -1), num(self._offset, OFFSET_INVALID), self._key,
+                          self._value, self._headers, self._error, (self._ts_type, self._ts),
+                          num(self._latency, -1.0), num(self._leader_epoch, -1), num(self._delivery_count, -1)))
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is equal (confluent-kafka's ``Message`` compares by value; not hashable)."""
+        if not isinstance(other, Message):
+            return NotImplemented
+        return self.__reduce__()[1] == other.__reduce__()[1]
+
+    __hash__ = None  # type: ignore[assignment]
 
     def topic(self) -> str | None:
         """The topic name."""
@@ -130,11 +147,13 @@ class Message:
 
     def partition(self) -> int | None:
         """The partition (None in a delivery report of an undeliverable message)."""
-        return self._partition
+        p = self._partition
+        return p if p is not None and p >= 0 else None
 
     def offset(self) -> int | None:
-        """The record's offset; the next offset to consume after it is ``offset() + 1``."""
-        return self._offset
+        """The record's offset (None when unknown, e.g. a failed delivery); the next to consume is ``offset() + 1``."""
+        o = self._offset
+        return o if o is not None and o >= 0 else None
 
     def key(self) -> bytes | None:
         """The key bytes, or None."""
@@ -162,7 +181,8 @@ class Message:
 
     def leader_epoch(self) -> int | None:
         """The partition leader epoch of a consumed record (0: kafkalab's only broker leads from the start)."""
-        return self._leader_epoch
+        e = self._leader_epoch
+        return e if e is not None and e >= 0 else None
 
     def delivery_count(self) -> int | None:
         """Share-consumer delivery count; None for a standard consumer or a producer (share groups not modelled)."""
@@ -233,6 +253,17 @@ class FetchedMessage(Message):
         self.__class__ = Message
         self._ts_type, self._latency, self._leader_epoch, self._delivery_count = defaults
         self._error = error
+
+
+def _int_or(value: Any, what: str, bits: int, default: Any) -> Any:
+    """``value`` checked to fit a signed ``bits``-bit C integer (OverflowError otherwise), or ``default`` for None."""
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"Message: {what} must be an int, got {type(value).__name__}")
+    if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+        raise OverflowError(f"Message: {what} {value} does not fit a signed {bits}-bit integer")
+    return value
 
 
 def _short(value: bytes | None) -> str:
