@@ -430,3 +430,19 @@ def test_message_unset_numbers_read_none_and_messages_compare_by_value():
             hash(mod.Message())
         with pytest.raises(OverflowError):
             mod.Message("t", 0, 0, None, None, None, None, (0, 0), -1.0, -1, 32768)
+
+
+def test_admin_without_a_cluster_fails_futures_not_calls():
+    """With no broker behind ``bootstrap.servers`` confluent-kafka checks arguments at once (TypeError) but returns
+    futures that fail with ``_TIMED_OUT`` (confluent-kafka-python tests/test_Admin.py, "no broker configured")."""
+    a = lab_admin.AdminClient({"bootstrap.servers": NOWHERE})
+    with pytest.raises(TypeError):
+        a.create_topics("t")
+    futures = [a.create_topics([lab_admin.NewTopic("t", 1)])["t"], a.describe_cluster(),
+               a.describe_topics(kafkalab.TopicCollection(["t"]))["t"],
+               a.describe_configs([lab_admin.ConfigResource("broker", "1")])[lab_admin.ConfigResource("broker", "1")],
+               a.elect_leaders(kafkalab.ElectionType.PREFERRED, None)]
+    for f in futures:
+        with pytest.raises(kafkalab.KafkaException) as exc:
+            f.result()
+        assert exc.value.args[0].code() == kafkalab.KafkaError._TIMED_OUT

@@ -365,8 +365,13 @@ class AdminClient(GroupAdmin, ClientBase):
         self._closed = True
 
     def _c(self):
+        """The cluster; for a client with no kafkalab cluster behind it, a stand-in whose every use fails.
+
+        confluent-kafka checks the arguments at once and fails the returned futures with ``_TIMED_OUT``
+        when no broker answers; the stand-in's exception is caught into each future by ``_attempt``.
+        """
         self._check_usable()
-        return self._require_cluster("Admin request failed")
+        return self._cluster if self._cluster is not None else _Unreachable()
 
     def create_topics(self, new_topics: list[NewTopic], operation_timeout: float = 0, request_timeout: float = 0,
                       validate_only: bool = False) -> dict[str, Future]:
@@ -418,8 +423,8 @@ class AdminClient(GroupAdmin, ClientBase):
             if res.restype is ResourceType.TOPIC:
                 out[res] = _attempt(self._describe_topic, cluster, res.name)
             elif res.restype is ResourceType.BROKER:
-                out[res] = _done({k: ConfigEntry(k, str(v), ConfigSource.DEFAULT_CONFIG, is_default=True)
-                                  for k, v in cluster.broker_config.items()})
+                out[res] = _attempt(lambda: {k: ConfigEntry(k, str(v), ConfigSource.DEFAULT_CONFIG, is_default=True)
+                                             for k, v in cluster.broker_config.items()})
             else:
                 out[res] = _done(error=KafkaException(KafkaError(ERR.INVALID_REQUEST, f"unsupported {res.restype}")))
         return out
@@ -525,9 +530,8 @@ class AdminClient(GroupAdmin, ClientBase):
         (Kafka answers all the resource's operations when no authorizer is configured).
         """
         cluster = self._c()
-        node = _node(cluster)
         ops = list(_CLUSTER_OPS) if include_authorized_operations else None
-        return _done(DescribeClusterResult(node, [node], cluster.name, ops))
+        return _attempt(lambda: DescribeClusterResult(_node(cluster), [_node(cluster)], cluster.name, ops))
 
     def describe_topics(self, topics: TopicCollection, request_timeout: float = 0,
                         include_authorized_operations: bool = False) -> dict[str, Future]:
@@ -621,16 +625,21 @@ class AdminClient(GroupAdmin, ClientBase):
         cluster = self._c()
         if not isinstance(election_type, ElectionType):
             raise TypeError(f"elect_leaders: election_type must be an ElectionType, got {election_type!r}")
+        if partitions is not None:
+            require_list_of("elect_leaders", "partitions", partitions, TopicPartition)
+        return _attempt(self._elect, cluster, partitions)
+
+    @staticmethod
+    def _elect(cluster, partitions: list[TopicPartition] | None) -> dict[TopicPartition, KafkaException | None]:
         if partitions is None:
             partitions = [TopicPartition(t, p) for t, topic in cluster.topics.items()
                           for p in range(len(topic.partitions))]
-        require_list_of("elect_leaders", "partitions", partitions, TopicPartition)
         out: dict[TopicPartition, KafkaException | None] = {}
         for tp in partitions:
             topic = cluster.topics.get(tp.topic)
             known = topic is not None and 0 <= tp.partition < len(topic.partitions)
             out[tp] = KafkaException(KafkaError(ERR.ELECTION_NOT_NEEDED if known else ERR.UNKNOWN_TOPIC_OR_PART))
-        return _done(out)
+        return out
 
     def list_groups(self, group: str | None = None, timeout: float = -1) -> list:
         """Not modelled (confluent-kafka deprecates it): raises ``_NOT_IMPLEMENTED``; use ``list_consumer_groups``."""
@@ -665,6 +674,14 @@ _CLUSTER_OPS = (AclOperation.CREATE, AclOperation.ALTER, AclOperation.DESCRIBE, 
                 AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS, AclOperation.IDEMPOTENT_WRITE)
 _TOPIC_OPS = (AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE, AclOperation.DELETE, AclOperation.ALTER,
               AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS)
+
+
+class _Unreachable:
+    """Stands for the cluster of a client whose ``bootstrap.servers`` names none: every use times out."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise KafkaException(KafkaError(ERR._TIMED_OUT, "Failed while waiting for response from broker: Local: "
+                                                        "Timed out (bootstrap.servers names no kafkalab cluster)"))
 
 
 def _node(cluster) -> Node:
