@@ -336,3 +336,15 @@ def test_widgets_a_wide_legend_outside_the_axes_is_not_cropped() -> None:
     legend = panel.view.figure.axes[0].get_legend().get_window_extent()
     assert legend.x1 <= panel.view.figure.bbox.x1
     assert panel.view.png_size[0] >= 2 * panel.view.display_size()[0]
+
+
+def test_widgets_retention_looking_back_shows_no_later_deletion() -> None:
+    """Scrubbing a retention panel back to 20 s shows the segments as they were then: none deleted yet (the first
+    deletion is at 30 s), though the scenario at 60 s has deleted three."""
+    p = ScenarioPanel(library.run("commit-is-not-delete"), plot="retention")
+    assert "3 deleted" in p.view.summary or int(p.view.frame(p.scenario)["deleted_ms"].notna().sum()) == 3
+    p.scrubber.value = 20_000
+    assert "no segment deleted" in p.view.figure.axes[0].get_title() and "0 deleted" in p.view.summary
+    p.scrubber.value = 31_000
+    assert "1 deleted, the first at 30 s" in p.view.summary
+    assert p.scenario.now_ms == 60_000 and p.error == ""

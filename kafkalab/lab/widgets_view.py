@@ -138,8 +138,10 @@ class PanelView:
         _, plot_name, _ = PLOTS[self.plot]
         plots = importlib.import_module("kafkalab.lab.plots")
         cut = cut_at(self.frame(scenario), until_ms)
-        if until_ms < scenario.now_ms and "time_ms" not in getattr(cut, "columns", ()):
-            cut = self._frame_then(scenario, until_ms)     # no time column to cut: derive it as it was then
+        columns = getattr(cut, "columns", ())
+        if until_ms < scenario.now_ms and ("time_ms" not in columns or "deleted_ms" in columns):
+            # no time column to cut, or rows that carry a later moment (a segment's deletion): derive it as it was then
+            cut = self._frame_then(scenario, until_ms)
         elif until_ms < scenario.now_ms and hasattr(cut, "attrs"):
             cut = cut.copy()                               # the moment shown is the end of what is known then
             cut.attrs = {**cut.attrs, "end_ms": until_ms}
