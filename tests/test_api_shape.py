@@ -437,6 +437,8 @@ def test_admin_without_a_cluster_fails_futures_not_calls():
     futures that fail with ``_TIMED_OUT`` (confluent-kafka-python tests/test_Admin.py, "no broker configured")."""
     a = lab_admin.AdminClient({"bootstrap.servers": NOWHERE})
     with pytest.raises(TypeError):
+        a.create_topics(None)
+    with pytest.raises(AttributeError):      # confluent-kafka reads .topic of each element: 'str' object has no ...
         a.create_topics("t")
     futures = [a.create_topics([lab_admin.NewTopic("t", 1)])["t"], a.describe_cluster(),
                a.describe_topics(kafkalab.TopicCollection(["t"]))["t"],

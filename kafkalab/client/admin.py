@@ -14,8 +14,9 @@ from enum import Enum
 from typing import Any
 
 from ..errors import ERR, KafkaError, KafkaException
+from . import admin_checks as check
 from .base import ClientBase, timeout_ms
-from .group_admin import GroupAdmin, require_list_of
+from .group_admin import GroupAdmin
 from .message import TopicPartition
 from .model import ElectionType, IsolationLevel, Node, TopicCollection, TopicPartitionInfo, Uuid, _enum
 
@@ -377,8 +378,10 @@ class AdminClient(GroupAdmin, ClientBase):
                       validate_only: bool = False) -> dict[str, Future]:
         """Create topics; each future raises ``KafkaException`` (``TOPIC_ALREADY_EXISTS`` ...) on failure."""
         cluster = self._c()
-        if not isinstance(new_topics, list) or not all(isinstance(t, NewTopic) for t in new_topics):
-            raise TypeError("create_topics: expected a list of NewTopic")
+        check.names_of(new_topics, "NewTopic")
+        check.new_topic_configs(new_topics)
+        check.flags(validate_only=validate_only)
+        check.timeouts(request_timeout, operation_timeout)
         out = {}
         for nt in new_topics:
             parts = None if nt.num_partitions == -1 else nt.num_partitions
@@ -402,22 +405,26 @@ class AdminClient(GroupAdmin, ClientBase):
                       request_timeout: float = 0) -> dict[str, Future]:
         """Delete topics (and the committed offsets of every group for them)."""
         cluster = self._c()
-        if not isinstance(topics, list):
-            raise TypeError("delete_topics: expected a list of topic names")
-        return {t: _attempt(cluster.delete_topic, t) for t in topics}
+        check.topic_names(topics)
+        check.timeouts(request_timeout, operation_timeout)
+        return {t: _attempt(lambda t=t: cluster.delete_topic(t)) for t in topics}
 
     def create_partitions(self, new_partitions: list[NewPartitions], operation_timeout: float = 0,
                           request_timeout: float = 0, validate_only: bool = False) -> dict[str, Future]:
         """Raise partition counts (``INVALID_PARTITIONS`` if not larger)."""
         cluster = self._c()
-        require_list_of("create_partitions", "new_partitions", new_partitions, NewPartitions)
-        return {np.topic: _attempt(cluster.create_partitions, np.topic, np.new_total_count) for np in new_partitions}
+        check.names_of(new_partitions, "NewPartitions")
+        check.flags(validate_only=validate_only)
+        check.timeouts(request_timeout, operation_timeout)
+        return {np.topic: _attempt(lambda np=np: cluster.create_partitions(np.topic, np.new_total_count))
+                for np in new_partitions}
 
     def describe_configs(self, resources: list[ConfigResource],
                          request_timeout: float = 0) -> dict[ConfigResource, Future]:
         """Current config values of topics (or the broker), with whether each is a default."""
         cluster = self._c()
-        require_list_of("describe_configs", "resources", resources, ConfigResource)
+        check.list_of(resources, ConfigResource, "ConfigResource")
+        check.timeouts(request_timeout)
         out = {}
         for res in resources:
             if res.restype is ResourceType.TOPIC:
@@ -444,7 +451,9 @@ class AdminClient(GroupAdmin, ClientBase):
         Kafka: ``AlterConfigs`` is not incremental: configs you do not name are reset.
         """
         cluster = self._c()
-        require_list_of("alter_configs", "resources", resources, ConfigResource)
+        check.list_of(resources, ConfigResource, "ConfigResource")
+        check.flags(validate_only=validate_only)
+        check.timeouts(request_timeout)
         out = {}
         for res in resources:
             out[res] = _attempt(self._alter_topic, cluster, res, validate_only)
@@ -471,11 +480,9 @@ class AdminClient(GroupAdmin, ClientBase):
                      request_timeout: float = 0) -> dict[TopicPartition, Future]:
         """Earliest (log start), latest (HW, or LSO for READ_COMMITTED), max-timestamp or by-time offsets."""
         cluster = self._c()
-        if not isinstance(topic_partition_offsets, dict) or not all(
-                isinstance(tp, TopicPartition) and isinstance(spec, OffsetSpec)
-                for tp, spec in topic_partition_offsets.items()):
-            raise TypeError(f"list_offsets: topic_partition_offsets must be a dict of TopicPartition to OffsetSpec, "
-                            f"got {topic_partition_offsets!r}")
+        check.list_offsets_request(topic_partition_offsets, TopicPartition, OffsetSpec, isolation_level,
+                                   IsolationLevel)
+        check.timeouts(request_timeout)
         out = {}
         for tp, spec in topic_partition_offsets.items():
             out[tp] = _attempt(self._list_offset, cluster, tp, spec, isolation_level)
@@ -508,7 +515,8 @@ class AdminClient(GroupAdmin, ClientBase):
         Kafka: ``DeleteRecords``; whole segments below the new start are deleted.
         """
         cluster = self._c()
-        require_list_of("delete_records", "topic_partition_offsets", topic_partition_offsets, TopicPartition)
+        check.partitions_list(topic_partition_offsets, TopicPartition, what="request")
+        check.timeouts(request_timeout, operation_timeout)
         out = {}
         for tp in topic_partition_offsets:
             out[tp] = _attempt(self._delete_records, cluster, tp)
@@ -530,6 +538,8 @@ class AdminClient(GroupAdmin, ClientBase):
         (Kafka answers all the resource's operations when no authorizer is configured).
         """
         cluster = self._c()
+        check.flags(include_authorized_operations=include_authorized_operations)
+        check.timeouts(request_timeout)
         ops = list(_CLUSTER_OPS) if include_authorized_operations else None
         return _attempt(lambda: DescribeClusterResult(_node(cluster), [_node(cluster)], cluster.name, ops))
 
@@ -538,8 +548,10 @@ class AdminClient(GroupAdmin, ClientBase):
         """A ``TopicDescription`` per topic name; an unknown topic's future fails with UNKNOWN_TOPIC_OR_PART."""
         cluster = self._c()
         if not isinstance(topics, TopicCollection):
-            raise TypeError(f"describe_topics: expected a TopicCollection, got {type(topics).__name__}")
-        require_list_of("describe_topics", "topic_names", topics.topic_names, str)
+            raise TypeError("Expected input to be instance of TopicCollection")
+        check.describe_topic_names(topics.topic_names)
+        check.flags(include_authorized_operations=include_authorized_operations)
+        check.timeouts(request_timeout)
         return {name: _attempt(self._describe_one_topic, cluster, name, include_authorized_operations)
                 for name in topics.topic_names}
 
@@ -563,7 +575,10 @@ class AdminClient(GroupAdmin, ClientBase):
         config to its default; APPEND/SUBTRACT apply to list-valued configs (``cleanup.policy``).
         """
         cluster = self._c()
-        require_list_of("incremental_alter_configs", "resources", resources, ConfigResource)
+        check.list_of(resources, ConfigResource, "ConfigResource", error=TypeError)
+        check.incremental_configs(resources, ConfigEntry, AlterConfigOpType)
+        check.flags(validate_only=validate_only)
+        check.timeouts(request_timeout)
         return {res: _attempt(self._incremental_alter, cluster, res, validate_only) for res in resources}
 
     def _incremental_alter(self, cluster, res: ConfigResource, validate_only: bool) -> None:
@@ -598,22 +613,33 @@ class AdminClient(GroupAdmin, ClientBase):
     def create_acls(self, acls: list[AclBinding], request_timeout: float = 0) -> dict[AclBinding, Future]:
         """Each future fails with SECURITY_DISABLED: the broker has no authorizer (ACLs are not modelled)."""
         self._c()
-        require_list_of("create_acls", "acls", acls, AclBinding)
-        return {acl: _done(error=_no_authorizer()) for acl in acls}
+        check.no_duplicates(acls, "ACL bindings")
+        check.list_of(acls, AclBinding, "AclBinding")
+        check.timeouts(request_timeout)
+        return {acl: _done(error=self._no_authorizer()) for acl in acls}
 
     def describe_acls(self, acl_binding_filter: AclBindingFilter, request_timeout: float = 0) -> Future:
         """Fails with SECURITY_DISABLED: the broker has no authorizer (ACLs are not modelled)."""
         self._c()
         if not isinstance(acl_binding_filter, AclBindingFilter):
-            raise TypeError(f"describe_acls: expected an AclBindingFilter, got {type(acl_binding_filter).__name__}")
-        return _done(error=_no_authorizer())
+            raise TypeError("Expected an AclBindingFilter object")
+        check.timeouts(request_timeout)
+        return _done(error=self._no_authorizer())
 
     def delete_acls(self, acl_binding_filters: list[AclBindingFilter],
                     request_timeout: float = 0) -> dict[AclBindingFilter, Future]:
         """Each future fails with SECURITY_DISABLED: the broker has no authorizer (ACLs are not modelled)."""
         self._c()
-        require_list_of("delete_acls", "acl_binding_filters", acl_binding_filters, AclBindingFilter)
-        return {f: _done(error=_no_authorizer()) for f in acl_binding_filters}
+        check.no_duplicates(acl_binding_filters, "ACL binding filters")
+        check.list_of(acl_binding_filters, AclBindingFilter, "AclBindingFilter")
+        check.timeouts(request_timeout)
+        return {f: _done(error=self._no_authorizer()) for f in acl_binding_filters}
+
+    def _no_authorizer(self) -> KafkaException:
+        """SECURITY_DISABLED from the broker; with no broker, ``_TIMED_OUT`` waiting for the controller (librdkafka)."""
+        if self._cluster is None:
+            return KafkaException(KafkaError(ERR._TIMED_OUT, "Failed while waiting for controller: Local: Timed out"))
+        return KafkaException(KafkaError(ERR.SECURITY_DISABLED, "No Authorizer is configured on the broker"))
 
     def elect_leaders(self, election_type: ElectionType, partitions: list[TopicPartition] | None = None,
                       request_timeout: float = 0, operation_timeout: float = 0) -> Future:
@@ -624,9 +650,10 @@ class AdminClient(GroupAdmin, ClientBase):
         """
         cluster = self._c()
         if not isinstance(election_type, ElectionType):
-            raise TypeError(f"elect_leaders: election_type must be an ElectionType, got {election_type!r}")
+            raise TypeError("Expected 'election_type' to be of type 'ElectionType'")
         if partitions is not None:
-            require_list_of("elect_leaders", "partitions", partitions, TopicPartition)
+            check.partitions_list(partitions, TopicPartition, what="partitions")
+        check.timeouts(request_timeout, operation_timeout)
         return _attempt(self._elect, cluster, partitions)
 
     @staticmethod
@@ -688,8 +715,6 @@ def _node(cluster) -> Node:
     return Node(1, cluster.name, 9092)
 
 
-def _no_authorizer() -> KafkaException:
-    return KafkaException(KafkaError(ERR.SECURITY_DISABLED, "No Authorizer is configured on the broker"))
 
 
 def _str(value: Any) -> str | None:

@@ -13,14 +13,9 @@ from enum import Enum
 from typing import Any
 
 from ..errors import ERR, KafkaError, KafkaException
+from . import admin_checks as check
 from .message import TopicPartition
-from .model import Node
-
-
-def require_list_of(api: str, param: str, value: Any, kind: type) -> None:
-    """Raise TypeError naming ``param`` unless ``value`` is a list of ``kind``."""
-    if not isinstance(value, list) or not all(isinstance(v, kind) for v in value):
-        raise TypeError(f"{api}: {param} must be a list of {kind.__name__}, got {value!r}")
+from .model import ConsumerGroupType, Node
 
 
 class ConsumerGroupState(Enum):
@@ -82,6 +77,15 @@ class ConsumerGroupTopicPartitions:
     topic_partitions: list[TopicPartition] | None = None
 
 
+def _timed_out(text: str = "Local: Timed out") -> Future:
+    """The future of a request no broker answered: ``_TIMED_OUT`` after ``request_timeout`` (confluent-kafka 2.16.1
+    with ``bootstrap.servers`` pointing nowhere; kafkalab fails it at once, no virtual time passes)."""
+    return _future(exc=KafkaException(KafkaError(ERR._TIMED_OUT, text)))
+
+
+_NO_RESPONSE = "Failed while waiting for response from broker: Local: Timed out"
+
+
 def _future(value: Any = None, exc: Exception | None = None) -> Future:
     fut: Future = Future()
     if exc is not None:
@@ -97,20 +101,37 @@ class GroupAdmin:
     Kafka: confluent-kafka ``AdminClient.list_consumer_groups`` and friends.
     """
 
-    def list_consumer_groups(self, request_timeout: float = 0, states: Any = None) -> Future:
-        """A future of ``ListConsumerGroupsResult`` with every group the coordinator knows."""
-        cluster = self._c()
+    def list_consumer_groups(self, request_timeout: float = 0, states: set | None = None,
+                             types: set | None = None) -> Future:
+        """A future of ``ListConsumerGroupsResult`` with every group the coordinator knows.
+
+        ``states`` / ``types``: sets of ``ConsumerGroupState`` / ``ConsumerGroupType`` to keep (every kafkalab
+        group is CLASSIC). With no broker the future succeeds with no group and a ``_TIMED_OUT`` in ``errors``,
+        as librdkafka's ListConsumerGroups reports a broker it could not ask.
+        """
+        self._check_usable()
+        check.enum_set(states, "states", ConsumerGroupState, "ConsumerGroupState")
+        check.enum_set(types, "types", ConsumerGroupType, "ConsumerGroupType")
+        check.timeouts(request_timeout)
+        if self._cluster is None:
+            return _future(ListConsumerGroupsResult(errors=[KafkaError(ERR._TIMED_OUT)]))
+        cluster = self._cluster
         valid = [ConsumerGroupListing(g.group_id, g.protocol_type is None, _STATE_MAP[g.state.value])
                  for g in cluster.group_coordinator.groups.values()
-                 if not states or _STATE_MAP[g.state.value] in states]
+                 if (not states or _STATE_MAP[g.state.value] in states)
+                 and (not types or ConsumerGroupType.CLASSIC in types)]
         return _future(ListConsumerGroupsResult(valid=sorted(valid, key=lambda x: x.group_id)))
 
     def describe_consumer_groups(self, group_ids: list[str], request_timeout: float = 0,
                                  include_authorized_operations: bool = False) -> dict[str, Future]:
         """``{group_id: Future[ConsumerGroupDescription]}``: members, assignments, state, assignor."""
-        cluster = self._c()
-        if not isinstance(group_ids, list) or not all(isinstance(g, str) for g in group_ids):
-            raise TypeError("describe_consumer_groups: expected a list of group ids")
+        self._check_usable()
+        check.group_ids(group_ids, "described", strings=False)
+        check.flags(include_authorized_operations=include_authorized_operations)
+        check.timeouts(request_timeout)
+        if self._cluster is None:
+            return {gid: _timed_out() for gid in group_ids}
+        cluster = self._cluster
         out = {}
         for gid in group_ids:
             grp = cluster.group_coordinator.group(gid)
@@ -129,13 +150,15 @@ class GroupAdmin:
     def list_consumer_group_offsets(self, list_consumer_group_offsets_request: list[ConsumerGroupTopicPartitions],
                                     require_stable: bool = False, request_timeout: float = 0) -> dict[str, Future]:
         """``{group_id: Future[ConsumerGroupTopicPartitions]}`` with committed offsets (one group per call)."""
-        cluster = self._c()
+        self._check_usable()
         reqs = list_consumer_group_offsets_request
-        if not isinstance(reqs, list) or len(reqs) != 1:
-            raise ValueError("Currently we support listing offsets for a single consumer group only")
-        require_list_of("list_consumer_group_offsets", "list_consumer_group_offsets_request", reqs,
-                        ConsumerGroupTopicPartitions)
+        check.group_offsets_request(reqs, ConsumerGroupTopicPartitions, TopicPartition, alter=False)
+        check.flags(require_stable=require_stable)
+        check.timeouts(request_timeout)
         req = reqs[0]
+        if self._cluster is None:
+            return {req.group_id: _timed_out(_NO_RESPONSE)}
+        cluster = self._cluster
         committed = cluster.group_coordinator.offsets.committed.get(req.group_id, {})
         if req.topic_partitions is None:
             tps = [TopicPartition(t, p, o.offset) for (t, p), o in sorted(committed.items())]
@@ -148,13 +171,14 @@ class GroupAdmin:
     def alter_consumer_group_offsets(self, alter_consumer_group_offsets_request: list[ConsumerGroupTopicPartitions],
                                      request_timeout: float = 0) -> dict[str, Future]:
         """Set committed offsets of an Empty group (``UNKNOWN_MEMBER_ID`` while it has members)."""
-        cluster = self._c()
+        self._check_usable()
         reqs = alter_consumer_group_offsets_request
-        if not isinstance(reqs, list) or len(reqs) != 1:
-            raise ValueError("Currently we support altering offsets for a single consumer group only")
-        require_list_of("alter_consumer_group_offsets", "alter_consumer_group_offsets_request", reqs,
-                        ConsumerGroupTopicPartitions)
+        check.group_offsets_request(reqs, ConsumerGroupTopicPartitions, TopicPartition, alter=True)
+        check.timeouts(request_timeout)
         req = reqs[0]
+        if self._cluster is None:
+            return {req.group_id: _timed_out(_NO_RESPONSE)}
+        cluster = self._cluster
         offsets = {(tp.topic, tp.partition): (tp.offset, tp.metadata or "") for tp in req.topic_partitions or []}
         results = cluster.group_coordinator.offsets.commit(req.group_id, "", -1, None, offsets, client_id="admin")
         first = next((c for c in results.values() if c), 0)
@@ -164,8 +188,12 @@ class GroupAdmin:
 
     def delete_consumer_groups(self, group_ids: list[str], request_timeout: float = 0) -> dict[str, Future]:
         """Delete Empty groups and their offsets (``NON_EMPTY_GROUP`` if members remain)."""
-        cluster = self._c()
-        require_list_of("delete_consumer_groups", "group_ids", group_ids, str)
+        self._check_usable()
+        check.group_ids(group_ids, "deleted", strings=True)
+        check.timeouts(request_timeout)
+        if self._cluster is None:
+            return {gid: _timed_out() for gid in group_ids}
+        cluster = self._cluster
         out = {}
         gc = cluster.group_coordinator
         for gid in group_ids:
