@@ -178,26 +178,61 @@ class Producer(TransactionalMixin, Sender, ClientBase):
             pend.timer.cancel()
             pend.timer = self._clock.call_at(now, self._send_partition, (topic, partition))
 
-    def produce_batch(self, topic: str, messages: list, partition: int = -1, on_delivery: Any = None) -> int:
-        """Enqueue each dict of ``messages`` as ``produce()`` would; return how many were enqueued.
+    def produce_batch(self, topic: str, messages: list, partition: int = -1, on_delivery: Any = None,
+                      callback: Any = None) -> int:
+        """Enqueue the dicts of ``messages`` to ``topic``; return how many were enqueued.
 
-        Each dict may hold ``value``, ``key``, ``partition`` (overrides ``partition``), ``timestamp`` and
-        ``callback`` (overrides ``on_delivery``). A message that cannot be enqueued gets an ``_error`` entry
-        (its ``KafkaError``) and is not counted. Headers are not taken in batch mode, as in confluent-kafka.
+        Each dict may hold ``value`` and ``key`` (bytes or str) and ``callback`` (its own delivery callback,
+        else ``callback``, else ``on_delivery``, else the producer's ``on_delivery``). Every message goes to
+        ``partition`` (-1: the partitioner chooses per message); a ``partition`` entry in a dict is checked to
+        be an int but not used, ``headers`` are checked but not sent, and a ``timestamp`` raises
+        ``NotImplementedError`` (confluent-kafka 2.16.1 calls ``rd_kafka_produce_batch`` without
+        ``RD_KAFKA_MSG_F_PARTITION`` and without headers; checked on librdkafka's mock cluster).
 
-        Kafka: confluent-kafka ``Producer.produce_batch``.
+        All dicts are checked before any is enqueued (TypeError/ValueError name the index). A message that
+        cannot be enqueued (``_UNKNOWN_PARTITION``, ``_UNKNOWN_TOPIC``, ``_QUEUE_FULL`` - no BufferError here)
+        gets an ``_error`` entry, ``KafkaError(code, "Message failed: <text>")``, is not counted and gets no
+        delivery report.
+
+        Kafka: confluent-kafka ``Producer.produce_batch`` (``src/confluent_kafka/src/Producer.c``).
         """
+        if type(topic) is not str:
+            raise TypeError(f"argument 1 must be str, not {type(topic).__name__}")
+        if type(partition) is not int:
+            raise TypeError(f"'{type(partition).__name__}' object cannot be interpreted as an integer")
         if not isinstance(messages, list):
-            raise TypeError(f"messages must be a list, not {type(messages).__name__}")
-        if not all(isinstance(m, dict) for m in messages):
-            raise TypeError("each message in messages must be a dict")
+            raise TypeError("messages must be a list")
+        if not messages:
+            return 0
+        self._check_usable()
+        default_cb = callback if callback is not None else on_delivery
+        callbacks = []
+        for i, m in enumerate(messages):
+            if not isinstance(m, dict):
+                raise TypeError(f"Message at index {i} must be a dict")
+            for field in ("value", "key"):
+                if m.get(field) is not None and not isinstance(m[field], (bytes, str)):
+                    raise TypeError(f"Message {field} at index {i} must be bytes or str")
+            if m.get("partition") is not None and not isinstance(m["partition"], int):
+                raise TypeError(f"Message partition at index {i} must be int")
+            if m.get("timestamp") is not None:
+                raise NotImplementedError("Message timestamps are not currently supported in batch mode")
+            if m.get("headers") is not None:
+                try:
+                    _headers(m["headers"])
+                except (TypeError, ValueError):
+                    raise ValueError(f"Invalid headers at index {i}") from None
+            callbacks.append(m.get("callback") or default_cb)
         queued = 0
-        for m in messages:
+        for m, cb in zip(messages, callbacks):
             try:
-                self.produce(topic, m.get("value"), m.get("key"), m.get("partition", partition),
-                             m.get("callback", on_delivery), m.get("timestamp", 0))
+                self.produce(topic, m.get("value"), m.get("key"), partition, cb)
             except KafkaException as exc:
-                m["_error"] = exc.args[0]
+                code = exc.args[0].code()
+                m["_error"] = KafkaError(code, f"Message failed: {KafkaError(code).str()}")
+                continue
+            except BufferError:
+                m["_error"] = KafkaError(ERR._QUEUE_FULL, f"Message failed: {KafkaError(ERR._QUEUE_FULL).str()}")
                 continue
             queued += 1
         return queued
