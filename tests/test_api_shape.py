@@ -21,9 +21,11 @@ import pytest
 
 ck = pytest.importorskip("confluent_kafka")
 import confluent_kafka.admin as ck_admin  # noqa: E402
+import confluent_kafka.error as ck_error  # noqa: E402
 
 import kafkalab  # noqa: E402
 import kafkalab.admin as lab_admin  # noqa: E402
+import kafkalab.error as lab_error  # noqa: E402
 
 NOWHERE = "localhost:1"
 
@@ -75,13 +77,14 @@ def _public_names(module: types.ModuleType) -> set[str]:
     return out
 
 
-@pytest.mark.parametrize("real, lab", [(ck, kafkalab), (ck_admin, lab_admin)], ids=["confluent_kafka", "admin"])
+@pytest.mark.parametrize("real, lab", [(ck, kafkalab), (ck_admin, lab_admin), (ck_error, lab_error)],
+                         ids=["confluent_kafka", "admin", "error"])
 def test_module_exports_the_same_names(real, lab):
     """Every public name of confluent_kafka / confluent_kafka.admin exists in kafkalab, and no undocumented extra."""
     real_names, lab_names = _public_names(real), _public_names(lab)
     missing = sorted(real_names - lab_names - set(NOT_MODELLED))
     extra = sorted(lab_names - real_names - set(EXTENSIONS) - {"broker", "client", "clock", "config", "errors",
-                                                               "trace", "admin", "lab", "sim"})
+                                                               "trace", "admin", "lab", "sim", "error"})
     assert not missing, f"{lab.__name__} lacks {missing}"
     assert not extra, f"{lab.__name__} has undocumented extras {extra}"
 
@@ -93,7 +96,9 @@ CLASSES = ["Producer", "Consumer", "Message", "TopicPartition", "KafkaError", "K
            "admin.DescribeClusterResult", "admin.AclBinding", "admin.AclBindingFilter", "Node", "TopicPartitionInfo",
            "ThrottleEvent", "ElectionType", "admin.AclOperation", "admin.AclPermissionType",
            "admin.ResourcePatternType", "admin.AlterConfigOpType", "admin.ResourceType", "IsolationLevel",
-           "ConsumerGroupState", "ConsumerGroupType"]
+           "ConsumerGroupState", "ConsumerGroupType", "error.ConsumeError", "error.KeyDeserializationError",
+           "error.ValueDeserializationError", "error.ProduceError", "error.KeySerializationError",
+           "error.ValueSerializationError", "error.SerializationError"]
 
 
 def _get(root: types.ModuleType, dotted: str):
@@ -448,3 +453,20 @@ def test_admin_without_a_cluster_fails_futures_not_calls():
         with pytest.raises(kafkalab.KafkaException) as exc:
             f.result()
         assert exc.value.args[0].code() == kafkalab.KafkaError._TIMED_OUT
+
+
+def test_error_module_types_behave_as_confluent_kafkas():
+    """``confluent_kafka.error``: the same bases (ConsumeError/ProduceError are KafkaExceptions; the (de)serialization
+    errors are also SerializationErrors), codes, str() and attributes (code, name, exception, kafka_message)."""
+    results = []
+    for err in (ck_error, lab_error):
+        cause = ValueError("bad bytes")
+        made = [err.KeyDeserializationError(cause, None), err.ValueDeserializationError(cause),
+                err.KeySerializationError(cause), err.ValueSerializationError(cause),
+                err.ConsumeError(err.KafkaError(err.KafkaError._PARTITION_EOF)),
+                err.ProduceError(err.KafkaError(err.KafkaError.MSG_SIZE_TOO_LARGE), cause)]
+        results.append([(type(e).__name__, str(e), e.code, e.name, e.exception is cause, e.kafka_message,
+                         isinstance(e, err.KafkaException), isinstance(e, err.SerializationError),
+                         isinstance(e, err.ConsumeError), isinstance(e, err.ProduceError)) for e in made])
+    assert results[1] == results[0]
+    assert issubclass(lab_error.ConsumeError, kafkalab.KafkaException)
