@@ -10,7 +10,6 @@ A deterministic, virtual-time Kafka engine with confluent-kafka's client API::
     conf = {"bootstrap.servers": cluster.bootstrap_servers}
 """
 
-from . import error  # noqa: F401  - kafkalab.error, as confluent_kafka.error
 from .broker.cluster import Cluster
 from .client.consumer import Consumer, ConsumerGroupMetadata
 from .client.group_admin import ConsumerGroupState, ConsumerGroupTopicPartitions

@@ -28,9 +28,9 @@ LAYER_MAY_IMPORT = {
     "broker": {"core", "broker"},
     "client": {"core", "broker", "client"},
     "sim": {"core", "broker", "client", "sim"},
-    "facade": {"core", "broker", "client", "sim"},       # kafkalab/__init__.py, kafkalab/admin.py
+    "facade": {"core", "broker", "client", "sim"},       # kafkalab/__init__.py, kafkalab/admin.py, kafkalab/error.py
 }
-FACADES = {"kafkalab", "kafkalab.admin"}
+FACADES = {"kafkalab", "kafkalab.admin", "kafkalab.error"}
 
 
 def _all_modules() -> list[str]:
