@@ -107,30 +107,49 @@ class OffsetsApi:
     def store_offsets(self, message: Message | None = None, offsets: list[TopicPartition] | None = None) -> None:
         """Store ``message.offset() + 1`` (or ``offsets``) in the offset store for the next commit.
 
-        Requires ``enable.auto.offset.store=false``.
+        Requires ``enable.auto.offset.store=false``. A logical offset (< 0; a message whose ``offset()`` is None
+        stores -1001 + 1) replaces the stored offset, so nothing is committed for that partition until a real
+        offset is stored again, and is accepted for an unassigned partition (librdkafka ``rd_kafka_offset_store0``
+        skips the assignment check for logical offsets). Each entry is stored on its own; the call fails with
+        the last entry's error only when no entry could be stored (``rd_kafka_offsets_store``).
 
-        Kafka: confluent-kafka ``Consumer.store_offsets``.
+        Kafka: confluent-kafka ``Consumer.store_offsets`` (``Consumer_store_offsets`` in Consumer.c).
         """
         self._check_usable()
         if message is not None and offsets is not None:
             raise ValueError("message and offsets are mutually exclusive")
-        if self._auto_store:    # librdkafka: allowed only with enable.auto.offset.store=false
-            raise KafkaException(KafkaError(ERR._INVALID_ARG, "StoreOffsets failed: Local: Invalid argument or "
-                                            "configuration"))
         if message is not None:
-            items = [(message.topic(), message.partition(), message.offset() + 1)]
+            if not isinstance(message, Message):
+                raise TypeError("expected confluent_kafka.cimpl.Message")
+            if message.error() is not None:
+                raise KafkaException(KafkaError(ERR._INVALID_ARG, f"Cannot store offsets for message with error: "
+                                                                  f"'{message.error().str()}'"))
+            off, part = message.offset(), message.partition()
+            items = [(message.topic(), -1 if part is None else part, (OFFSET_INVALID if off is None else off) + 1)]
         elif offsets is not None:
             items = [(tp.topic, tp.partition, tp.offset) for tp in _tps(offsets, "store_offsets")]
         else:
-            raise ValueError("store_offsets: expected message or offsets")
+            raise ValueError("expected either message or offsets")
+        if self._auto_store:    # librdkafka: allowed only with enable.auto.offset.store=false
+            raise KafkaException(KafkaError(ERR._INVALID_ARG, "StoreOffsets failed: Local: Invalid argument or "
+                                            "configuration"))
+        stored, last_err = 0, 0
         for topic, partition, offset in items:
             st = self._fetcher.assigned.get((topic, partition))
             if st is None:      # librdkafka: _STATE if unassigned, _UNKNOWN_PARTITION for an unknown topic
-                code = ERR._STATE if self._knows_topic(topic) else ERR._UNKNOWN_PARTITION
-                raise KafkaException(KafkaError(code, f"StoreOffsets failed: {KafkaError(code).str()}"))
+                if not self._knows_topic(topic):
+                    last_err = ERR._UNKNOWN_PARTITION
+                elif offset >= 0:
+                    last_err = ERR._STATE
+                else:
+                    stored += 1  # a logical offset of a partition this consumer does not hold: nothing to keep
+                continue
             st.stored = offset
+            stored += 1
             if self._commit_asleep:
                 self._commits.wake()
+        if items and not stored:
+            raise KafkaException(KafkaError(last_err, f"StoreOffsets failed: {KafkaError(last_err).str()}"))
 
     def position(self, partitions: list[TopicPartition]) -> list[TopicPartition]:
         """The next offset the application will receive per partition (-1001 before any fetch).
