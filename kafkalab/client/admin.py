@@ -378,7 +378,7 @@ class AdminClient(GroupAdmin, ClientBase):
                       validate_only: bool = False) -> dict[str, Future]:
         """Create topics; each future raises ``KafkaException`` (``TOPIC_ALREADY_EXISTS`` ...) on failure."""
         cluster = self._c()
-        check.names_of(new_topics, "NewTopic")
+        check.names_of(new_topics, "NewTopic", "create_topics", "new_topics")
         check.new_topic_configs(new_topics)
         check.flags(validate_only=validate_only)
         check.timeouts(request_timeout, operation_timeout)
@@ -413,7 +413,7 @@ class AdminClient(GroupAdmin, ClientBase):
                           request_timeout: float = 0, validate_only: bool = False) -> dict[str, Future]:
         """Raise partition counts (``INVALID_PARTITIONS`` if not larger)."""
         cluster = self._c()
-        check.names_of(new_partitions, "NewPartitions")
+        check.names_of(new_partitions, "NewPartitions", "create_partitions", "new_partitions")
         check.flags(validate_only=validate_only)
         check.timeouts(request_timeout, operation_timeout)
         return {np.topic: _attempt(lambda np=np: cluster.create_partitions(np.topic, np.new_total_count))
@@ -423,7 +423,7 @@ class AdminClient(GroupAdmin, ClientBase):
                          request_timeout: float = 0) -> dict[ConfigResource, Future]:
         """Current config values of topics (or the broker), with whether each is a default."""
         cluster = self._c()
-        check.list_of(resources, ConfigResource, "ConfigResource")
+        check.list_of(resources, ConfigResource, "ConfigResource", "describe_configs", "resources")
         check.timeouts(request_timeout)
         out = {}
         for res in resources:
@@ -451,7 +451,7 @@ class AdminClient(GroupAdmin, ClientBase):
         Kafka: ``AlterConfigs`` is not incremental: configs you do not name are reset.
         """
         cluster = self._c()
-        check.list_of(resources, ConfigResource, "ConfigResource")
+        check.list_of(resources, ConfigResource, "ConfigResource", "alter_configs", "resources")
         check.flags(validate_only=validate_only)
         check.timeouts(request_timeout)
         out = {}
@@ -575,7 +575,8 @@ class AdminClient(GroupAdmin, ClientBase):
         config to its default; APPEND/SUBTRACT apply to list-valued configs (``cleanup.policy``).
         """
         cluster = self._c()
-        check.list_of(resources, ConfigResource, "ConfigResource", error=TypeError)
+        check.list_of(resources, ConfigResource, "ConfigResource", "incremental_alter_configs", "resources",
+                      error=TypeError)
         check.incremental_configs(resources, ConfigEntry, AlterConfigOpType)
         check.flags(validate_only=validate_only)
         check.timeouts(request_timeout)
@@ -614,7 +615,7 @@ class AdminClient(GroupAdmin, ClientBase):
         """Each future fails with SECURITY_DISABLED: the broker has no authorizer (ACLs are not modelled)."""
         self._c()
         check.no_duplicates(acls, "ACL bindings")
-        check.list_of(acls, AclBinding, "AclBinding")
+        check.list_of(acls, AclBinding, "AclBinding", "create_acls", "acls")
         check.timeouts(request_timeout)
         return {acl: _done(error=self._no_authorizer()) for acl in acls}
 
@@ -631,7 +632,8 @@ class AdminClient(GroupAdmin, ClientBase):
         """Each future fails with SECURITY_DISABLED: the broker has no authorizer (ACLs are not modelled)."""
         self._c()
         check.no_duplicates(acl_binding_filters, "ACL binding filters")
-        check.list_of(acl_binding_filters, AclBindingFilter, "AclBindingFilter")
+        check.list_of(acl_binding_filters, AclBindingFilter, "AclBindingFilter", "delete_acls",
+                      "acl_binding_filters")
         check.timeouts(request_timeout)
         return {f: _done(error=self._no_authorizer()) for f in acl_binding_filters}
 

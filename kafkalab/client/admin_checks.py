@@ -4,7 +4,11 @@ confluent-kafka checks arguments in its Python layer (``confluent_kafka/admin/__
 layer (``src/confluent_kafka/src/Admin.c``) and raises ``TypeError``/``ValueError`` (some ``AttributeError``
 where it reads an attribute of a wrong element) at the call; only what passes these checks becomes a
 request whose future can fail. Each check here raises the exception type confluent-kafka raises for the
-same input (checked side by side with the installed client, tests/test_admin_args.py). Standard library only.
+same input (checked side by side with the installed client, tests/test_admin_args.py). Where confluent-kafka's
+type is an accident of its code (AttributeError for an element without ``.topic``, ValueError for a wrong element
+type) the exception is also a TypeError (``WrongElementError``, ``WrongElementTypeError``), and the text names the
+method and parameter before confluent-kafka's own words, so ``except`` clauses written for either client catch it.
+Standard library only.
 """
 
 from __future__ import annotations
@@ -12,6 +16,14 @@ from __future__ import annotations
 from typing import Any
 
 _MAX_TIMEOUT_MS = 3600000
+
+
+class WrongElementError(TypeError, AttributeError):
+    """An element lacks an attribute confluent-kafka reads (it raises AttributeError); also a TypeError."""
+
+
+class WrongElementTypeError(TypeError, ValueError):
+    """A list element of the wrong type (confluent-kafka's ``_make_futures`` raises ValueError); also a TypeError."""
 
 
 def timeouts(request_timeout: Any = 0, operation_timeout: Any = None) -> None:
@@ -32,19 +44,31 @@ def flags(**named: Any) -> None:
             raise TypeError(f"Expected {name} to be bool type, not {type(value).__name__}")
 
 
-def names_of(items: Any, what: str) -> list:
+def _iterable(items: Any, api: str, param: str, what: str) -> None:
+    if not hasattr(items, "__iter__"):
+        raise TypeError(f"{api}: {param} must be a list of {what}: '{type(items).__name__}' object is not iterable")
+
+
+def names_of(items: Any, what: str, api: str, param: str) -> list:
     """``[x.topic for x in items]`` (TypeError for a non-iterable, AttributeError for a wrong element), non-empty."""
+    _iterable(items, api, param, what)
+    for x in items:
+        if not hasattr(x, "topic"):
+            raise WrongElementError(f"{api}: {param} must be a list of {what}: '{type(x).__name__}' object has no "
+                                    f"attribute 'topic'")
     names = [x.topic for x in items]
     if not names:
         raise ValueError(f"Expected non-empty list of {what} objects")
     return names
 
 
-def list_of(items: Any, kind: type, what: str, *, error: type = ValueError, non_empty: bool = True) -> None:
+def list_of(items: Any, kind: type, what: str, api: str, param: str, *, error: type = WrongElementTypeError,
+            non_empty: bool = True) -> None:
     """Every element is a ``kind`` (``error`` otherwise, confluent-kafka's ``_make_futures``), and there is one."""
-    for item in items:        # a non-iterable raises TypeError here, as confluent-kafka's loop does
+    _iterable(items, api, param, what)
+    for item in items:
         if not isinstance(item, kind):
-            raise error(f"Expected list of {kind!r}")
+            raise error(f"{api}: {param} must be a list of {what}: Expected list of {kind!r}")
     if non_empty and not items:
         raise ValueError(f"Expected non-empty list of {what} objects")
 
@@ -107,7 +131,8 @@ def group_ids(ids: Any, verb: str, *, strings: bool) -> None:
     if not ids:
         raise ValueError(f"Expected at least one group to be {verb}")
     if strings and not all(isinstance(g, str) for g in ids):
-        raise ValueError("Expected list of <class 'str'>")
+        raise WrongElementTypeError("delete_consumer_groups: group_ids must be a list of str: Expected list of "
+                                    "<class 'str'>")
 
 
 def describe_topic_names(names: Any) -> None:
@@ -167,37 +192,37 @@ def group_offsets_request(request: Any, request_kind: type, tp_kind: type, *, al
 
 def list_offsets_request(request: Any, tp_kind: type, spec_kind: type, isolation_level: Any, iso_kind: type) -> None:
     if not isinstance(request, dict):
-        raise TypeError("Expected topic_partition_offsets to be dict of [TopicPartitions,OffsetSpec] for list "
-                        "offsets request")
+        raise TypeError("list_offsets: topic_partition_offsets: Expected topic_partition_offsets to be dict of "
+                        "[TopicPartitions,OffsetSpec] for list offsets request")
     for tp, spec in request.items():
         if not isinstance(tp, tp_kind):
-            raise TypeError("partition must be a TopicPartition")
+            raise TypeError("list_offsets: topic_partition_offsets: partition must be a TopicPartition")
         if not isinstance(tp.topic, str):
-            raise TypeError("partition topic name must be string")
+            raise TypeError("list_offsets: topic_partition_offsets: partition topic name must be string")
         if not tp.topic:
-            raise ValueError("partition topic name cannot be empty")
+            raise ValueError("list_offsets: topic_partition_offsets: partition topic name cannot be empty")
         if tp.partition < 0:
-            raise ValueError("partition index must be non-negative")
+            raise ValueError("list_offsets: topic_partition_offsets: partition index must be non-negative")
         if not isinstance(spec, spec_kind):
-            raise TypeError("Value must be a OffsetSpec")
+            raise TypeError("list_offsets: topic_partition_offsets: Value must be a OffsetSpec")
     if not isinstance(isolation_level, iso_kind):
-        raise TypeError("isolation_level argument should be an IsolationLevel")
+        raise TypeError("list_offsets: isolation_level argument should be an IsolationLevel")
 
 
 def partitions_list(partitions: Any, tp_kind: type, *, what: str) -> None:
     """``delete_records`` (what='request') / ``elect_leaders`` (what='partitions'): TopicPartitions, partition >= 0."""
+    request = what == "request"
+    pre = ("delete_records: topic_partition_offsets" if request else "elect_leaders: partitions") + \
+        " must be a list of TopicPartition: "
     if not isinstance(partitions, list):
-        if what == "request":
-            raise TypeError(f"Expected Request to be a list, got '{type(partitions).__name__}' ")
-        raise TypeError(f"Expected 'partitions' to be a list, got '{type(partitions).__name__}'")
+        kind = type(partitions).__name__
+        raise TypeError(pre + (f"Expected Request to be a list, got '{kind}' " if request
+                               else f"Expected 'partitions' to be a list, got '{kind}'"))
     for tp in partitions:
         if not isinstance(tp, tp_kind):
-            if what == "request":
-                raise TypeError(f"Element of the request list must be of type 'TopicPartition' got "
-                                f"'{type(tp).__name__}' ")
-            raise TypeError(f"Element of the 'partitions' list must be of type 'TopicPartition' got "
-                            f"'{type(tp).__name__}' ")
+            listed = "the request list" if request else "the 'partitions' list"
+            raise TypeError(f"{pre}Element of {listed} must be of type 'TopicPartition' got '{type(tp).__name__}' ")
         if tp.partition < 0:
-            if what == "request":
-                raise ValueError("'partition' cannot be negative")
-            raise ValueError("Elements of the 'partitions' list must not have negative value for 'partition' field")
+            raise ValueError(pre + ("'partition' cannot be negative" if request else
+                                    "Elements of the 'partitions' list must not have negative value for 'partition' "
+                                    "field"))
