@@ -259,3 +259,25 @@ def test_list_consumer_groups_filters_by_states_and_types():
     assert ids(types={kafkalab.ConsumerGroupType.CONSUMER}) == []
     assert ids(states={kafkalab.ConsumerGroupState.EMPTY}) == []
     c.close()
+
+
+def test_scram_methods_check_users_and_time_out_without_a_broker():
+    """confluent-kafka 2.16.1 (tests/test_Admin.py at v2.15.0): ``describe_user_scram_credentials`` takes None or a list
+    of non-empty strings (TypeError / ValueError at the call), ``alter_user_scram_credentials`` a non-empty list; with
+    no broker the futures fail with ``_TIMED_OUT`` (kafkalab answered _NOT_IMPLEMENTED)."""
+    ck = pytest.importorskip("confluent_kafka")
+    for adm in (ck_admin, lab_admin):
+        a = adm.AdminClient({"bootstrap.servers": NOWHERE, "socket.timeout.ms": 10} if adm is ck_admin
+                            else {"bootstrap.servers": NOWHERE})
+        for users, exc in (("sam", TypeError), ([None], TypeError), ([1], TypeError), ([""], ValueError)):
+            with pytest.raises(exc):
+                a.describe_user_scram_credentials(users)
+        with pytest.raises(TypeError):
+            a.alter_user_scram_credentials("x")
+        with pytest.raises(ValueError):
+            a.alter_user_scram_credentials([])
+    assert ck is not None
+    a = lab_admin.AdminClient({"bootstrap.servers": NOWHERE})
+    err = a.describe_user_scram_credentials(["sam"])["sam"].exception().args[0]
+    assert err.code() == kafkalab.KafkaError._TIMED_OUT
+    assert len(a) == 0

@@ -677,16 +677,36 @@ class AdminClient(GroupAdmin, ClientBase):
                                                               "list_consumer_groups() and describe_consumer_groups()"))
 
     def describe_user_scram_credentials(self, users: list[str] | None = None, request_timeout: float = 0):
-        """SASL/SCRAM is not modelled: the future fails with ``_NOT_IMPLEMENTED``."""
-        self._c()
-        err = KafkaException(KafkaError(ERR._NOT_IMPLEMENTED, "SASL/SCRAM credentials are not modelled in kafkalab"))
+        """SASL/SCRAM is not modelled: the future fails with ``_NOT_IMPLEMENTED`` (``_TIMED_OUT`` with no broker).
+
+        ``users`` is None (all users: one future) or a list of non-empty user names (a future per name).
+        """
+        self._check_usable()
+        check.scram_users(users)
+        check.timeouts(request_timeout)
+        err = self._no_scram()
         return _done(error=err) if users is None else {u: _done(error=err) for u in users}
 
     def alter_user_scram_credentials(self, alterations: list, request_timeout: float = 0) -> dict:
-        """SASL/SCRAM is not modelled: every future fails with ``_NOT_IMPLEMENTED``."""
-        self._c()
-        err = KafkaException(KafkaError(ERR._NOT_IMPLEMENTED, "SASL/SCRAM credentials are not modelled in kafkalab"))
+        """SASL/SCRAM is not modelled: every future fails with ``_NOT_IMPLEMENTED`` (``_TIMED_OUT`` with no broker)."""
+        self._check_usable()
+        if not isinstance(alterations, list):
+            raise TypeError("Expected input to be list")
+        if not alterations:
+            raise ValueError("Expected at least one alteration")
+        check.timeouts(request_timeout)
+        err = self._no_scram()
         return {getattr(a, "user", str(a)): _done(error=err) for a in alterations}
+
+    def _no_scram(self) -> KafkaException:
+        if self._cluster is None:
+            return KafkaException(KafkaError(ERR._TIMED_OUT, "Failed while waiting for response from broker: Local: "
+                                                             "Timed out"))
+        return KafkaException(KafkaError(ERR._NOT_IMPLEMENTED, "SASL/SCRAM credentials are not modelled in kafkalab"))
+
+    def __len__(self) -> int:
+        """Requests waiting for an answer: always 0, kafkalab answers at once (confluent-kafka: its queue length)."""
+        return 0
 
     def poll(self, timeout: float = -1) -> int:
         """Serve callbacks (``error_cb`` ...); returns how many. Requests need no poll: their futures are done."""

@@ -135,6 +135,21 @@ def group_ids(ids: Any, verb: str, *, strings: bool) -> None:
                                     "<class 'str'>")
 
 
+def scram_users(users: Any) -> None:
+    """``describe_user_scram_credentials``: None or a list of non-empty str user names."""
+    if users is None:
+        return
+    if not isinstance(users, list):
+        raise TypeError("Expected input to be list of String")
+    for user in users:
+        if user is None:
+            raise TypeError("'user' cannot be None")
+        if not isinstance(user, str):
+            raise TypeError("Each value should be a string")
+        if not user:
+            raise ValueError("'user' cannot be empty")
+
+
 def describe_topic_names(names: Any) -> None:
     if not isinstance(names, list):
         raise TypeError("Expected list of topic names to be described")
