@@ -2,17 +2,56 @@
 
 Owns ``VirtualClock``. Nothing in the engine reads the wall clock, sleeps or starts a thread:
 time moves only when a client waits (``poll``, ``flush``) or the program calls ``advance``.
-Ties are broken by ``(time_ms, priority, seq)``, so every run is reproducible. Standard library only.
+Ties are broken by ``(time_ms, priority, seq)``, so every run is reproducible; the priorities the
+engine uses are the one table ``Priority``. Standard library only.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
+from enum import IntEnum
 from typing import Any
 
 MAX_TIME_MS = 2**63 - 1
 """The latest virtual time: Kafka's timestamps are int64 milliseconds. Advancing past it raises ValueError."""
+
+
+class Priority(IntEnum):
+    """The order of timers due at the same millisecond (lower runs first): the engine's one table.
+
+    Within one level, timers run in the order they were scheduled. The levels only order work that
+    falls due together; they never move a timer in time. Changing a value changes traces.
+
+    Attributes:
+        DEFAULT: request and response deliveries, linger, retries, rebalance delays and every other
+            timer without a reason to go elsewhere: the traffic of that millisecond happens first.
+        HEARTBEAT: the consumer sends its heartbeat after the traffic, before any liveness check,
+            so a heartbeat due at the session deadline still counts.
+        POLL_INTERVAL_CHECK: the consumer's ``max.poll.interval.ms`` check, after its heartbeat.
+        SESSION_CHECK: the group coordinator's ``session.timeout.ms`` check, after the heartbeats
+            and poll checks of that millisecond.
+        AUTO_COMMIT: librdkafka's background auto-commit tick, after the group's liveness checks
+            (so it commits with the membership those leave).
+        EXPIRY: broker housekeeping that expires state: transactions past ``transaction.timeout.ms``
+            and committed offsets past ``offsets.retention.minutes``; after the client timers.
+        RETENTION: the log retention check, after heartbeats, session checks and offset expiry.
+        DELIVERY_RUN: closing the consumer's run of delivered records into one ``deliver`` event,
+            after every engine timer of that millisecond.
+        SCRIPT_ACTION: a scenario's scripted action, after every other timer of that millisecond,
+            so an action appended by ``act()`` (after ``run`` reached that time) lands at the same
+            place when the script is replayed.
+    """
+
+    DEFAULT = 0
+    HEARTBEAT = 3
+    POLL_INTERVAL_CHECK = 4
+    SESSION_CHECK = 5
+    AUTO_COMMIT = 6
+    EXPIRY = 20
+    RETENTION = 30
+    DELIVERY_RUN = 100
+    SCRIPT_ACTION = 10_000
 
 
 class Timer:
@@ -48,7 +87,7 @@ class VirtualClock:
         self._seq = 0
         self.current: Timer | None = None     # the timer whose callback is running (None: the program runs)
 
-    def call_at(self, time_ms: int, fn: Callable[..., Any], *args: Any, priority: int = 0) -> Timer:
+    def call_at(self, time_ms: int, fn: Callable[..., Any], *args: Any, priority: int = Priority.DEFAULT) -> Timer:
         """Schedule ``fn(*args)`` at ``time_ms`` (clamped to now if in the past)."""
         self._seq += 1
         when = max(int(time_ms), self.now_ms)
@@ -56,7 +95,7 @@ class VirtualClock:
         heapq.heappush(self._heap, (when, priority, self._seq, timer))
         return timer
 
-    def call_later(self, delay_ms: int, fn: Callable[..., Any], *args: Any, priority: int = 0) -> Timer:
+    def call_later(self, delay_ms: int, fn: Callable[..., Any], *args: Any, priority: int = Priority.DEFAULT) -> Timer:
         """Schedule ``fn(*args)`` ``delay_ms`` after now."""
         return self.call_at(self.now_ms + int(delay_ms), fn, *args, priority=priority)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from ..clock import Priority
 from ..errors import ERR
 from .assignors import select_protocol
 from .offset_manager import OffsetManager
@@ -392,7 +393,8 @@ class GroupCoordinator:
 
     def _schedule_session(self, grp: ClassicGroup, member: GroupMember) -> None:
         deadline = member.last_heartbeat_ms + member.session_timeout_ms
-        member.session_timer = self.clock.call_at(deadline, self._check_session, grp, member, priority=5)
+        member.session_timer = self.clock.call_at(deadline, self._check_session, grp, member,
+                                                  priority=Priority.SESSION_CHECK)
 
     def _check_session(self, grp: ClassicGroup, member: GroupMember) -> None:
         if grp.members.get(member.member_id) is not member:
@@ -402,7 +404,7 @@ class GroupCoordinator:
         if waiting or now < member.last_heartbeat_ms + member.session_timeout_ms:
             base = now if waiting else member.last_heartbeat_ms
             member.session_timer = self.clock.call_at(base + member.session_timeout_ms, self._check_session,
-                                                      grp, member, priority=5)
+                                                      grp, member, priority=Priority.SESSION_CHECK)
             return
         self._remove_member(grp, member, "session_timeout",
                             f"no heartbeat for session.timeout.ms={member.session_timeout_ms} "

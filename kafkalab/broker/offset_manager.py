@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..clock import Priority
 from ..errors import ERR
 from .offsets import OffsetAndMetadata, write_commit
 from .periodic import QuietPeriodic
@@ -32,7 +33,7 @@ class OffsetManager:
         self.empty_since_ms: dict[str, int] = {}
         self._expiry = QuietPeriodic(cluster.clock, cluster.trace,
                                      lambda: cluster.broker_config["offsets.retention.check.interval.ms"],
-                                     self._expire, self._next_expiry_ms, 20)
+                                     self._expire, self._next_expiry_ms, Priority.EXPIRY)
 
     def validate(self, group_id: str, member_id: str, generation_id: int,
                  group_instance_id: str | None, transactional: bool = False) -> int:

@@ -14,10 +14,9 @@ from collections.abc import Iterable, Iterator
 from itertools import takewhile
 from typing import Any
 
+from ..clock import Priority
 from .log import LogSegment, PartitionLog
 from .periodic import QuietPeriodic
-
-CHECK_PRIORITY = 30  # after heartbeats, session checks and offset expiry due at the same millisecond
 
 
 def size_breach_count(segment_sizes: Iterable[int], log_size: int, retention_bytes: int) -> int:
@@ -103,7 +102,7 @@ class LogCleaner:
         self._runs = 0
         self._task = QuietPeriodic(cluster.clock, cluster.trace,
                                    lambda: cluster.broker_config["log.retention.check.interval.ms"],
-                                   self.check, self._next_due_ms, CHECK_PRIORITY)
+                                   self.check, self._next_due_ms, Priority.RETENTION)
 
     @property
     def checks(self) -> int:

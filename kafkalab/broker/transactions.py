@@ -14,6 +14,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
+from ..clock import Priority
 from ..errors import ERR, KafkaError
 from .cluster import OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, partition_for
 from .log import ABORT, COMMIT
@@ -343,7 +344,8 @@ class TransactionCoordinator:
     def _schedule_timeout_check(self) -> None:
         if self._timeout_timer is None:
             interval = self.cluster.broker_config["transaction.abort.timed.out.transaction.cleanup.interval.ms"]
-            self._timeout_timer = self.cluster.clock.call_later(interval, self._abort_timed_out, priority=20)
+            self._timeout_timer = self.cluster.clock.call_later(interval, self._abort_timed_out,
+                                                                priority=Priority.EXPIRY)
 
     def _abort_timed_out(self) -> None:
         """Abort (and fence) every Ongoing transaction older than its ``transaction.timeout.ms``.

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import config as _config
+from ..clock import Priority
 from ..errors import ERR, KafkaError, KafkaException
 from .base import ClientBase, timeout_ms
 from .consumer_coordinator import ConsumerCoordinator
@@ -179,7 +180,7 @@ class Consumer(OffsetsApi, ClientBase):
         if self._cluster is not None:
             coord = self._coordinator       # the membership when the first record was handed over
             self._run = [st, off, off, None, coord.member_id if coord else "", coord.generation_id if coord else -1]
-            self._run_timer = self._clock.call_later(0, self._flush_run, priority=100)
+            self._run_timer = self._clock.call_later(0, self._flush_run, priority=Priority.DELIVERY_RUN)
             self._cluster.trace.defer(self._run_event)
 
     def _drained(self, st: PartitionState) -> None:

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from ..broker import assignors as _assignors
+from ..clock import Priority
 from ..errors import ERR, KafkaError
 from .message import Message
 
@@ -197,7 +198,8 @@ class ConsumerCoordinator:
     # -- heartbeats and liveness -----------------------------------------------------------------
     def _start_heartbeats(self) -> None:
         if self._hb_timer is None:
-            self._hb_timer = self.c._clock.call_later(self.heartbeat_interval_ms, self._heartbeat, priority=3)
+            self._hb_timer = self.c._clock.call_later(self.heartbeat_interval_ms, self._heartbeat,
+                                                      priority=Priority.HEARTBEAT)
 
     def _heartbeat(self) -> None:
         self._hb_timer = None
@@ -208,7 +210,8 @@ class ConsumerCoordinator:
         member, gen = self.member_id, self.generation_id
         c._send(lambda: c._respond(self._on_heartbeat, gc.heartbeat(self.group_id, member, gen, self.instance_id),
                                    member, gen))
-        self._hb_timer = c._clock.call_later(self.heartbeat_interval_ms, self._heartbeat, priority=3)
+        self._hb_timer = c._clock.call_later(self.heartbeat_interval_ms, self._heartbeat,
+                                             priority=Priority.HEARTBEAT)
 
     def _on_heartbeat(self, err: int, member: str, gen: int) -> None:
         if not err or member != self.member_id or gen != self.generation_id:
@@ -228,7 +231,8 @@ class ConsumerCoordinator:
     def _start_poll_timer(self) -> None:
         if self._poll_timer is None:
             due = self.c._last_poll_ms + self.max_poll_interval_ms
-            self._poll_timer = self.c._clock.call_at(due, self._check_poll_interval, priority=4)
+            self._poll_timer = self.c._clock.call_at(due, self._check_poll_interval,
+                                                     priority=Priority.POLL_INTERVAL_CHECK)
 
     def _check_poll_interval(self) -> None:
         self._poll_timer = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from ..clock import Priority
 from ..errors import ERR, KafkaError, KafkaException
 from .message import TopicPartition
 
@@ -148,7 +149,7 @@ class OffsetCommitter:
     def start(self) -> None:
         """Start librdkafka's background auto-commit timer (no-op for Java semantics or when off)."""
         if self.auto_commit and not self.java and self._timer is None:
-            self._timer = self.c._clock.call_later(self.interval_ms, self._tick, priority=6)
+            self._timer = self.c._clock.call_later(self.interval_ms, self._tick, priority=Priority.AUTO_COMMIT)
 
     def stop(self) -> None:
         if self._timer is not None and self._timer is not _ASLEEP:
@@ -187,9 +188,9 @@ class OffsetCommitter:
         clock = c._clock
         now, anchor, interval = clock.now_ms, self._anchor_ms, self.interval_ms
         at = anchor + max(1, -(-(now - anchor) // interval)) * interval
-        if at == now and (clock.current is None or clock.current.priority > 6):
+        if at == now and (clock.current is None or clock.current.priority > Priority.AUTO_COMMIT):
             at += interval
-        self._timer = clock.call_at(at, self._tick, priority=6)
+        self._timer = clock.call_at(at, self._tick, priority=Priority.AUTO_COMMIT)
 
     def java_poll(self) -> None:
         """Java: inside poll, before fetching, commit the positions that earlier polls returned."""

@@ -14,6 +14,7 @@ from typing import Any
 from ..broker import cluster as _cluster_mod
 from ..broker.cluster import Cluster
 from ..client.producer import Producer
+from ..clock import Priority
 from .actions import apply, check_action, check_now
 from .apps import App, check_config, check_int, check_key_template, check_str, render_key
 from .apps_consumer import ConsumerApp
@@ -21,9 +22,6 @@ from .apps_pipeline import PipelineApp
 from .apps_producer import ProducerApp
 
 _KINDS = {"consumer": ConsumerApp, "producer": ProducerApp, "pipeline": PipelineApp}
-#: Script actions run after every other timer due at the same millisecond, so an action appended by
-#: ``act()`` (after ``run`` reached that time) lands at the same place when the script is replayed.
-ACTION_PRIORITY = 10_000
 FORMAT = "kafkalab.scenario/1"
 MAX_RUN_MS = 3_600_000
 """The longest stretch one ``Scenario.run`` call covers (1 virtual hour): apps poll every few ms of
@@ -210,7 +208,7 @@ class Scenario:
                              f"{sorted(self.cluster.user_topics())}")
 
     def _schedule(self, entry: dict) -> None:
-        self.cluster.clock.call_at(entry["at_ms"], self._apply_scheduled, entry, priority=ACTION_PRIORITY)
+        self.cluster.clock.call_at(entry["at_ms"], self._apply_scheduled, entry, priority=Priority.SCRIPT_ACTION)
 
     def _apply_scheduled(self, entry: dict) -> None:
         """A script action at its time. One that no longer applies (crash an app that a click already
