@@ -2,7 +2,8 @@
 
 Owns range, roundrobin, sticky and cooperative-sticky as pure functions of the members'
 subscriptions and the partition counts, plus ``select_protocol`` (the broker's vote). A partition
-is a ``(topic, partition)`` tuple. Standard library only: this module imports nothing from kafkalab.
+is a ``(topic, partition)`` tuple. Standard library only: from kafkalab it imports only the leaf
+``java_hash``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from .java_hash import java_string_hash
 
 __all__ = [
     "ASSIGNORS", "PROTOCOL_TYPE", "Assignment", "CooperativeResult", "MemberSubscription",
@@ -770,22 +773,13 @@ def is_cooperative(name: str) -> bool:
     return PROTOCOL_TYPE[name] == "COOPERATIVE"
 
 
-def _java_string_hash(text: str) -> int:
-    """Java's ``String.hashCode`` over UTF-16 code units, as an unsigned 32-bit int."""
-    data = text.encode("utf-16-be", "surrogatepass")
-    h = 0
-    for i in range(0, len(data), 2):
-        h = (31 * h + (data[i] << 8 | data[i + 1])) & 0xFFFFFFFF
-    return h
-
-
 def _hashmap_order(keys: list[str]) -> list[str]:
     """Iteration order of a ``java.util.HashMap`` after inserting ``keys`` in this order."""
     capacity = 16
     while len(keys) > capacity * 3 // 4:
         capacity *= 2
     def bucket(key: str) -> int:
-        h = _java_string_hash(key)
+        h = java_string_hash(key) & 0xFFFFFFFF       # unsigned, as Java's h >>> 16 reads it
         return (h ^ (h >> 16)) & (capacity - 1)
     return sorted(keys, key=bucket)  # stable: same bucket keeps insertion order
 

@@ -17,6 +17,7 @@ from ..clock import VirtualClock
 from ..errors import ERR, KafkaError, KafkaException
 from ..trace import Trace
 from .faults import FaultVerbs
+from .java_hash import java_string_hash
 from .log import PartitionLog
 
 _REGISTRY: weakref.WeakValueDictionary[str, Cluster] = weakref.WeakValueDictionary()
@@ -107,10 +108,11 @@ class Cluster(FaultVerbs):
         self.clock.advance(ms)
         return self.clock.now_ms
 
-    def request_latency_ms(self, client: Any = None) -> int:
-        """One-way latency of a request from ``client`` (its ``kafkalab.request.latency.ms``)."""
-        if client is not None:
-            return client._latency_ms
+    def request_latency_ms(self) -> int:
+        """One-way latency of the broker's own requests (the transaction coordinator's WriteTxnMarkers).
+
+        Simplification: fixed at 2 ms, the default of the clients' ``kafkalab.request.latency.ms``.
+        """
         return 2
 
     # -- topics ---------------------------------------------------------------------------------
@@ -306,19 +308,6 @@ def lookup(bootstrap_servers: Any) -> Cluster | None:
             if cluster is not None:
                 return cluster
     return None
-
-
-def java_string_hash(text: str) -> int:
-    """Java's ``String.hashCode`` over UTF-16 code units, as a signed 32-bit int.
-
-    >>> java_string_hash("my-group")
-    -1906497762
-    """
-    h = 0
-    data = text.encode("utf-16-be")
-    for i in range(0, len(data), 2):
-        h = (31 * h + ((data[i] << 8) | data[i + 1])) & 0xFFFFFFFF
-    return h - (1 << 32) if h & 0x80000000 else h
 
 
 def partition_for(key: str, partitions: int) -> int:
