@@ -96,11 +96,6 @@ class KafkaException(Exception):
     """
 
 
-def kafka_exception(code: int, reason: str | None = None, **flags: bool) -> KafkaException:
-    """Build a ``KafkaException`` around ``KafkaError(code, reason, **flags)``."""
-    return KafkaException(KafkaError(code, reason, **flags))
-
-
 def invalid_arg(text: str) -> KafkaException:
     """The exception librdkafka raises for bad configuration: code ``_INVALID_ARG`` with ``text``."""
     return KafkaException(KafkaError(ERR._INVALID_ARG, text))

@@ -99,11 +99,6 @@ class Trace:
             self._wake()
         return event
 
-    @property
-    def last_event(self) -> TraceEvent | None:
-        """The most recent event recorded so far (open runs are not published), or None."""
-        return self._events[-1] if self._events else None
-
     def __len__(self) -> int:
         self._flush()
         return len(self._events)
@@ -151,10 +146,6 @@ class Trace:
     def kinds(self) -> list[str]:
         """The distinct kinds present, in order of first appearance."""
         return list(dict.fromkeys(ev.kind for ev in self))
-
-    def to_records(self) -> list[dict[str, Any]]:
-        """Every event as a flat dict (see ``TraceEvent.to_dict``)."""
-        return [ev.to_dict() for ev in self]
 
     def text(self) -> str:
         """A stable, line-per-event text rendering, used for golden traces and determinism checks."""

@@ -155,11 +155,6 @@ class PartitionLog:
             return self.high_watermark
         return min(self.high_watermark, min(self.open_transactions.values()))
 
-    @property
-    def active_segment(self) -> LogSegment:
-        """The newest segment, the only one receiving appends."""
-        return self.segments[-1]
-
     # -- append ------------------------------------------------------------------------------
     def append(self, records: list, *, producer_id: int = -1, producer_epoch: int = -1,
                base_sequence: int = -1, is_transactional: bool = False, reason: str = "produce",

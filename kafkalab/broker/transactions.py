@@ -386,10 +386,6 @@ class TransactionCoordinator:
         meta = self.transactions.get(transactional_id)
         return meta.describe() if meta is not None else None
 
-    def list_transactions(self) -> list[dict[str, Any]]:
-        """Every transactional id with its producer id, epoch and state (``kafka-transactions.sh list``)."""
-        return [m.describe() for m in self.transactions.values()]
-
     def state_log(self, transactional_id: str | None = None) -> list[dict[str, Any]]:
         """The records of ``__transaction_state`` (oldest first), decoded; optionally for one id.
 

@@ -50,11 +50,6 @@ class ConsumerCoordinator:
         name = self.protocol or self.strategies[0]
         return _assignors.is_cooperative(name)
 
-    @property
-    def is_member(self) -> bool:
-        """True while this consumer holds a member id and a generation."""
-        return bool(self.member_id) and self.generation_id >= 0
-
     # -- subscription ---------------------------------------------------------------------------
     def subscribe(self, topics: list[str]) -> None:
         """Replace the subscription and (re)join the group."""

@@ -34,8 +34,7 @@ def end_ms_of(trace: Trace) -> int:
     now = getattr(clock, "now_ms", None)
     if isinstance(now, int):
         return now
-    last = trace.last_event() if hasattr(trace, "last_event") else None
-    return int(last.time_ms) if last is not None else 0
+    return max((int(ev.time_ms) for ev in trace), default=0)
 
 
 def known_groups(trace: Trace) -> list[str]:
