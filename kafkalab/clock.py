@@ -10,29 +10,30 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from enum import IntEnum
 from typing import Any
 
 MAX_TIME_MS = 2**63 - 1
 """The latest virtual time: Kafka's timestamps are int64 milliseconds. Advancing past it raises ValueError."""
 
 
-class Priority(IntEnum):
+class Priority:
     """The order of timers due at the same millisecond (lower runs first): the engine's one table.
 
     Within one level, timers run in the order they were scheduled. The levels only order work that
-    falls due together; they never move a timer in time. Changing a value changes traces.
+    falls due together; they never move a timer in time. Changing a value changes traces. The levels
+    are plain ints, not an IntEnum: the timer heap compares them often, and int compares are faster.
 
     Attributes:
         DEFAULT: request and response deliveries, linger, retries, rebalance delays and every other
             timer without a reason to go elsewhere: the traffic of that millisecond happens first.
-        HEARTBEAT: the consumer sends its heartbeat after the traffic, before any liveness check,
-            so a heartbeat due at the session deadline still counts.
+        HEARTBEAT: the consumer's heartbeat timer: after that millisecond's traffic, before the
+            liveness checks.
         POLL_INTERVAL_CHECK: the consumer's ``max.poll.interval.ms`` check, after its heartbeat.
         SESSION_CHECK: the group coordinator's ``session.timeout.ms`` check, after the heartbeats
             and poll checks of that millisecond.
-        AUTO_COMMIT: librdkafka's background auto-commit tick, after the group's liveness checks
-            (so it commits with the membership those leave).
+        AUTO_COMMIT: librdkafka's background auto-commit tick, after the group's liveness checks.
+            ``OffsetCommitter`` also reads it: a tick due now has already run when the running timer
+            is later than this level.
         EXPIRY: broker housekeeping that expires state: transactions past ``transaction.timeout.ms``
             and committed offsets past ``offsets.retention.minutes``; after the client timers.
         RETENTION: the log retention check, after heartbeats, session checks and offset expiry.
