@@ -16,8 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kafkalab.lab import report
-from kafkalab.lab.report import WIDGET_VIEW
+from kafkalab.lab import export, report
+from kafkalab.lab.export import WIDGET_VIEW
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -74,7 +74,7 @@ def test_report_command_writes_offline_report_and_index(built: tuple) -> None:
     assert run.returncode == 0, run.stderr
     assert "[1/1] figures: executing" in run.stdout and "index:" in run.stdout
     page = (out / "figures.html").read_text(encoding="utf-8")
-    assert report.network_references(page) == []
+    assert export.network_references(page) == []
     images = png_images(page)
     assert len(images) == 2 and all(img.startswith(PNG_MAGIC) for img in images)
     assert 'alt="Lag of the group per partition' in page and "No description has been provided" not in page
@@ -82,7 +82,7 @@ def test_report_command_writes_offline_report_and_index(built: tuple) -> None:
     assert "image not included offline" in page and "done" in page
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="figures.html"' in index and "Figures and a panel" in index
-    assert report.network_references(index) == []
+    assert export.network_references(index) == []
 
 
 def test_no_input_leaves_out_code_but_keeps_figures(tmp_path: Path) -> None:
@@ -90,7 +90,7 @@ def test_no_input_leaves_out_code_but_keeps_figures(tmp_path: Path) -> None:
     reports = report.build_reports([src], tmp_path / "out", no_input=True, progress=lambda _line: None)
     page = reports[0].html_path.read_text(encoding="utf-8")
     assert "subplots" not in page and len(png_images(page)) == 2
-    with_code = report.render_html(report.to_static(report.execute(src)), "figures", tmp_path)
+    with_code = report.render_html(export.to_static(report.execute(src)), "figures", tmp_path)
     assert "subplots" in with_code
 
 
@@ -98,9 +98,9 @@ def test_network_references_finds_every_kind_of_remote_load() -> None:
     page = """<script src="https://cdn.example/x.js"></script><link rel="stylesheet" href="//cdn.example/a.css">
     <img src="http://example.org/a.png"><style>@font-face { src: url('https://f.example/f.woff2') }</style>
     <div style="background: url(https://example.org/b.png)"></div><a href="https://example.org">a link</a>"""
-    found = report.network_references(page)
+    found = export.network_references(page)
     assert len(found) == 5, found
-    assert report.network_references('<img src="data:image/png;base64,AAAA"><script>var a=1;</script>') == []
+    assert export.network_references('<img src="data:image/png;base64,AAAA"><script>var a=1;</script>') == []
 
 
 @pytest.mark.parametrize("args, message", [
@@ -141,7 +141,7 @@ def test_to_static_keeps_a_panels_png_and_drops_a_bare_widget() -> None:
                     nbformat.v4.new_output("display_data", data={WIDGET_VIEW: view, "image/png": "iVBORw0KGgo=",
                                                                  "text/plain": "virtual time 5 s"})]
     nb.cells = [cell]
-    outputs = report.to_static(nb).cells[0].outputs
+    outputs = export.to_static(nb).cells[0].outputs
     assert [sorted(o["data"]) for o in outputs] == [["text/html"], ["text/html"], ["image/png", "text/plain"]]
     assert outputs[2]["data"]["image/png"] == "iVBORw0KGgo="
 
@@ -233,7 +233,7 @@ def test_nbconvert_to_kafkalab_keeps_the_saved_notebook_and_renders_markdown_whe
     assert len(images) == 1 and images[0].startswith(PNG_MAGIC)
     assert 'alt="virtual time 70 s (now); script: 4 actions"' in page
     assert 'width="720"' in page and 'height="330"' in page      # a 2x PNG is shown at its display size
-    assert report.network_references(page) == []
+    assert export.network_references(page) == []
     assert nbformat.read(src, as_version=4).metadata.get("widgets"), "the export must not change the notebook"
 
 
@@ -272,4 +272,4 @@ def test_exporter_keeps_inline_html_and_embeds_local_images(tmp_path: Path) -> N
     body, _ = KafkalabExporter().from_notebook_node(nb, resources={"metadata": {"name": "m", "path": str(tmp_path)}})
     assert "A <b>bold</b> word, <i>two</i>." in body
     images = png_images(body)
-    assert images == [PNG_MAGIC + b"local"] * 2 and report.network_references(body) == []
+    assert images == [PNG_MAGIC + b"local"] * 2 and export.network_references(body) == []

@@ -11,7 +11,8 @@ widget runtime and the live kernel, so each widget view output becomes a one-lin
 panel's figure (a normal PNG output, or the PNG published beside the widget view) stays, as do
 ``panel.snapshot()`` outputs. ``index.html`` links the reports. The same page comes from a notebook the
 learner ran and saved, without executing it again: the ``kafkalab`` nbconvert exporter
-(``kafkalab.lab.export``; JupyterLab's File → Save and Export Notebook As → Kafkalab).
+(``kafkalab.lab.export``; JupyterLab's File → Save and Export Notebook As → Kafkalab). That module
+owns the page (template, ``to_static``, the offline check); this one runs notebooks and writes files.
 
 Bad input (unknown notebook, an output folder that cannot be written) raises ``ReportError``, which
 the command line turns into a message and exit code 2.
@@ -24,39 +25,14 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
 
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_NOTE = ('<p class="kafkalab-widget-note"><em>Interactive controls: they run in JupyterLab only. '
-               "A kafkalab panel's figure is kept as the notebook saved it.</em></p>")
+from .export import KafkalabExporter
+
 CELL_TIMEOUT_S = 300
 DEFAULT_NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
-
-# The lab template without its network loads: no require.js (only widgets need it), no widget
-# renderer, no MathJax, no mermaid. PNG outputs get their text/plain as alt text (a kafkalab figure's
-# one-sentence summary) instead of nbconvert's "No description has been provided for this image", and
-# keep their width/height metadata (a 2x HiDPI panel image is shown at its display size).
-TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block data_png scoped -%}
-<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
-<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"
-{%- set width = output | get_metadata('width', 'image/png') %}
-{%- if width is not none %} width="{{ width | escape_html }}"{% endif %}
-{%- set height = output | get_metadata('height', 'image/png') %}
-{%- if height is not none %} height="{{ height | escape_html }}"{% endif %}
- alt="{{ (output.data.get('text/plain') or 'figure') | escape_html }}">
-</div>
-{%- endblock data_png -%}
-"""
-TEMPLATE_NAME = "kafkalab_report.html.j2"
-
 
 class ReportError(Exception):
     """Bad input to the report command: an unknown notebook or an output folder that cannot be written."""
@@ -119,54 +95,12 @@ def execute(path: Path, timeout_s: int = CELL_TIMEOUT_S) -> nbformat.NotebookNod
     return nb
 
 
-def to_static(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Replace widget views by a note, drop saved widget state and remote images in markdown (in place).
-
-    Two forms of a kafkalab panel are kept: a widget view bundle with an ``image/png`` fallback in the
-    same output (the figure becomes its own output after the note), and a panel whose figure is a normal
-    ``display_data`` output (``image/png`` + ``text/plain`` status) updated in place through a
-    ``display_id``: the saved notebook holds its last state, kept as it is. Idempotent.
-    """
-    nb.metadata.pop("widgets", None)
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            cell.source = _drop_remote_images(cell.source)
-            continue
-        if cell.cell_type != "code":
-            continue
-        outputs = []
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if WIDGET_VIEW in data:
-                outputs.append(nbformat.v4.new_output("display_data", data={"text/html": WIDGET_NOTE}))
-                if "image/png" in data:      # a ScenarioPanel: keep the figure published beside its widget view
-                    out = nbformat.v4.new_output("display_data", data={k: v for k, v in data.items()
-                                                                       if k != WIDGET_VIEW},
-                                                 metadata=out.get("metadata", {}))
-                else:
-                    continue
-            outputs.append(out)
-        cell.outputs = outputs
-    return nb
-
-
-_REMOTE_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\((https?://[^)\s]+)[^)]*\)")
-_REMOTE_HTML_IMAGE = re.compile(r"<img\b[^>]*\bsrc\s*=\s*[\"']https?://[^>]*>", re.IGNORECASE)
-
-
-def _drop_remote_images(source: str) -> str:
-    source = _REMOTE_MD_IMAGE.sub(lambda m: f"*[image not included offline: {m.group(1) or m.group(2)}]*", source)
-    return _REMOTE_HTML_IMAGE.sub("*[image not included offline]*", source)
-
-
 def render_html(nb: nbformat.NotebookNode, name: str, source_dir: Path, *, no_input: bool = False) -> str:
     """The notebook as one offline HTML page: ``export.KafkalabExporter``, the ``kafkalab`` nbconvert exporter.
 
-    Widget views become the note (``to_static``, on a copy); ``RuntimeError`` if anything would still load
+    Widget views become the note (``export.to_static``, on a copy); ``RuntimeError`` if anything would still load
     from the network.
     """
-    from .export import KafkalabExporter
-
     exporter = KafkalabExporter()
     if no_input:
         exporter.exclude_input = True
@@ -197,51 +131,6 @@ def uses_math(nb: nbformat.NotebookNode) -> list[str]:
         if cell.cell_type == "markdown":
             found += _MATH.findall(_CODE.sub("", cell.source))
     return found
-
-
-# -- offline check -------------------------------------------------------------------------------
-_CSS_URL = re.compile(r"""url\(\s*['"]?\s*(https?:)?//|@import\s+['"]?(https?:)?//""", re.IGNORECASE)
-_FETCHING = {"script": ("src",), "img": ("src", "srcset"), "iframe": ("src",), "source": ("src", "srcset"),
-             "video": ("src", "poster"), "audio": ("src",), "embed": ("src",), "object": ("data",),
-             "input": ("src",), "track": ("src",)}
-
-
-class _NetworkFinder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
-        self._in_style = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        for attr in _FETCHING.get(tag, ()):
-            if _is_remote(values.get(attr)):
-                self.found.append(f"<{tag} {attr}={values[attr]}>")
-        rel = (values.get("rel") or "").lower()
-        if tag == "link" and _is_remote(values.get("href")) and rel not in ("", "noopener", "noreferrer"):
-            self.found.append(f"<link rel={rel} href={values['href']}>")
-        if values.get("style") and _CSS_URL.search(values["style"]):
-            self.found.append(f"<{tag} style=...url()>")
-        self._in_style = tag == "style"
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in_style = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_style and _CSS_URL.search(data):
-            self.found.append(f"<style>: {_CSS_URL.search(data).group(0)}")
-
-
-def _is_remote(value: str | None) -> bool:
-    return bool(value) and bool(re.match(r"\s*(https?:)?//", value, re.IGNORECASE))
-
-
-def network_references(page: str) -> list[str]:
-    """Everything in ``page`` a browser would fetch from the network (scripts, styles, fonts, images...)."""
-    finder = _NetworkFinder()
-    finder.feed(page)
-    finder.close()
-    return finder.found
 
 
 # -- the whole run -------------------------------------------------------------------------------
