@@ -15,7 +15,19 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from . import palette, show
-from .plots import check_frame, finish, new_axes, plural
+from .plots_common import (
+    bar,
+    check_frame,
+    finish,
+    label_runs,
+    legend_outside,
+    new_axes,
+    offset_ticks,
+    offset_xlabel,
+    plural,
+    positions,
+    runs_text,
+)
 
 HATCH_LABEL = "still assigned to a crashed member"
 CRASH_LABEL = "crash (process died)"
@@ -23,11 +35,6 @@ REMOVED_LABEL = "left the group (removed or LeaveGroup)"
 GENERATION_LABEL = "new generation (dashed)"
 REBALANCE_LABEL = "rebalance in progress"
 IDLE_LABEL = "member owns nothing (idle)"
-
-
-def legend_outside(ax: Axes, **kwargs: Any) -> None:
-    """The legend right of the data area (figcheck: legends never sit on the data)."""
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0, fontsize="small", **kwargs)
 
 
 def _member_rows(frame: pd.DataFrame) -> list[tuple[str, str]]:
@@ -276,7 +283,6 @@ def plot_deliveries_by_group(frames: dict[str, pd.DataFrame]) -> list[Axes]:
 
     Kafka: each group has its own committed offsets, so each group receives every record.
     """
-    from .plots import _bar, _label_runs, _offset_ticks, _offset_xlabel, _positions, _runs_text
 
     if not isinstance(frames, dict) or not frames:
         raise TypeError("plot_deliveries_by_group(frames): frames must be a non-empty dict {group: deliveries_frame}")
@@ -287,7 +293,7 @@ def plot_deliveries_by_group(frames: dict[str, pd.DataFrame]) -> list[Axes]:
     axes = list(figure.subplots(len(frames), 1, sharex=True, squeeze=False)[:, 0])
     keys = sorted({(t, int(p), int(o)) for f in frames.values()
                    for t, p, o in zip(f["topic"], f["partition"], f["offset"])})
-    xs = _positions(keys)
+    xs = positions(keys)
     top = max([2, *(int(f["deliveries"].max()) for f in frames.values() if len(f))])
     width = 1.0 if len(keys) > 60 else 0.8
     label_rows = 0
@@ -297,22 +303,22 @@ def plot_deliveries_by_group(frames: dict[str, pd.DataFrame]) -> list[Axes]:
         heights = [counts.get(k, 0) for k in keys]
         for label, color, pick in (("delivered once", palette.OK, lambda d: d == 1),
                                    ("delivered more than once", palette.BAD, lambda d: d > 1)):
-            verts = [_bar(x, d, width) for x, d in zip(xs, heights) if pick(d)]
+            verts = [bar(x, d, width) for x, d in zip(xs, heights) if pick(d)]
             if verts:
                 ax.add_collection(PolyCollection(verts, facecolors=color, edgecolors="none", label=label))
         again = [i for i, d in enumerate(heights) if d > 1]
         ax.set_xlim(-1, (xs[-1] if xs else 0) + 1)
-        label_rows = max(label_rows, _label_runs(ax, keys, xs, again, top,
+        label_rows = max(label_rows, label_runs(ax, keys, xs, again, top,
                                                  lambda a, b, h=heights: f": {max(h[a:b + 1])}×"))
-        which = f": {_runs_text(keys, again)}" if again else ""
+        which = f": {runs_text(keys, again)}" if again else ""
         finish(ax, f"{name}: {len(again)} of {len(counts)} records delivered more than once", "", "deliveries",
                f"Group {name} received {plural(len(counts), 'record')}, {len(again)} of them more than once{which}.")
         ax.title.set_fontsize("medium")
     for ax in axes:
         ax.set_ylim(0, top + 0.5 + 0.42 * label_rows)
         ax.set_yticks(range(top + 1))
-    _offset_ticks(axes[-1], keys, xs)
-    axes[-1].set_xlabel(_offset_xlabel(keys))
+    offset_ticks(axes[-1], keys, xs)
+    axes[-1].set_xlabel(offset_xlabel(keys))
     handles: dict[str, Any] = {}
     for ax in axes:
         for h, lab in zip(*ax.get_legend_handles_labels()):

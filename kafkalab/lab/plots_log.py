@@ -18,9 +18,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import palette
-from .plots import check_frame, finish, new_axes, plural
-
-_LEGEND = {"loc": "upper left", "bbox_to_anchor": (1.01, 1), "borderaxespad": 0, "fontsize": "small"}
+from .plots_common import check_frame, finish, legend_outside, new_axes, plural
 
 
 def _seconds(value: float, _pos: object = None) -> str:
@@ -102,7 +100,7 @@ def plot_retention_timeline(frame: pd.DataFrame, *, ax: Axes | None = None, part
     ax.xaxis.set_major_formatter(FuncFormatter(_seconds))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(**_LEGEND)
+        legend_outside(ax)
     topic = frame["topic"].iloc[0] if len(frame) else frame.attrs.get("topic", "?")
     n_del = len(gone)
     lso = int(starts["offset"].iloc[-1]) if len(starts) else 0
@@ -193,7 +191,7 @@ def plot_log(frame: pd.DataFrame, *, ax: Axes | None = None, max_cells: int = 20
     ax.set_yticks([])
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(**_LEGEND)
+        legend_outside(ax)
     name = f"{a.get('topic', '?')}-{a.get('partition', '?')}"
     n_rec = int((frame["kind"] == "record").sum())
     n_mark = int((frame["kind"] == "control").sum())

@@ -23,6 +23,7 @@ import ipywidgets as w
 from IPython.display import display, update_display
 
 from kafkalab.lab import figcheck
+from kafkalab.lab.plots_common import plural
 from kafkalab.lab.widgets_controls import Controls, app_kind, spec_of
 from kafkalab.lab.widgets_view import PLOTS, DrawFn, PanelView
 
@@ -259,7 +260,7 @@ class ScenarioPanel:
     def _status_text(self, until_ms: int) -> str:
         sc = self.scenario
         where = "now" if until_ms >= sc.now_ms else f"looking back at {until_ms / 1000:g} s"
-        parts = [f"virtual time {sc.now_ms / 1000:g} s ({where}); script: {_plural(len(sc.script), 'action')}"]
+        parts = [f"virtual time {sc.now_ms / 1000:g} s ({where}); script: {plural(len(sc.script), 'action')}"]
         group = self.view.scope.get("group")
         if group and not callable(self.view.plot):
             parts.append(_group_status(sc, group, until_ms))
@@ -276,10 +277,6 @@ class ScenarioPanel:
         self.last_error.value = f'<span style="color:#b00020">&#9888; {html.escape(msg)}</span>'
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def _group_status(scenario: Any, group: str, until_ms: int) -> str:
     """``"group billing: 4 members, 1 idle (c4); c3 crashed, still a member until its session times out"``."""
     from kafkalab.lab import frames
@@ -294,7 +291,7 @@ def _group_status(scenario: Any, group: str, until_ms: int) -> str:
     name_of = dict(m.attrs["members"])
     members = owners | set(idle)
     crashed = sorted({name_of.get(c, c) for _t, c in m.attrs["crashed"] if c in members})
-    text = f"group {group}: {_plural(len(members), 'member')}"
+    text = f"group {group}: {plural(len(members), 'member')}"
     if members:
         text += f", {len(idle)} idle ({', '.join(sorted(idle.values()))})" if idle else ", none idle"
     if crashed:
