@@ -15,6 +15,7 @@ from .. import config as _config
 from ..broker import cluster as _cluster
 from ..clock import VirtualClock
 from ..errors import ERR, KafkaError, KafkaException
+from .stats import stats_json
 
 INFINITE_WAIT_CAP_MS = 300_000
 INT32_MAX_MS = 2**31 - 1
@@ -162,7 +163,6 @@ class ClientBase:
         """
         if not self._stats_ms or self._clock.now_ms < self._stats_next_ms or not self._alive:
             return
-        from .stats import stats_json
         periods = (self._clock.now_ms - self._stats_next_ms) // self._stats_ms + 1
         self._stats_next_ms += periods * self._stats_ms
         self._callbacks.append((self._stats_cb, (stats_json(self),)))
