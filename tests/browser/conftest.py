@@ -57,6 +57,26 @@ def browser_context(tmp_path: Path) -> Iterator:
             ctx.close()
 
 
+def open_offline(browser_context, path: Path) -> tuple:
+    """A new page showing the file at ``path`` with every http(s) request aborted.
+
+    Returns (page, the aborted URLs, the URLs of every request that failed, those aborted included).
+    """
+    page = browser_context.new_page()
+    blocked: list[str] = []
+    failed: list[str] = []
+
+    def block(route) -> None:
+        blocked.append(route.request.url)
+        route.abort()
+
+    page.route("http://**/*", block)
+    page.route("https://**/*", block)
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto(path.as_uri(), wait_until="load")
+    return page, blocked, failed
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

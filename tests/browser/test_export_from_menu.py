@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from .conftest import ROOT
+from .conftest import ROOT, open_offline
 from .test_workbook_in_jupyterlab import ALL_RAN, KERNEL_IDLE, TIMEOUT_MS, notebook_copy  # noqa: F401
 
 # Run All has finished: some cell has a number, none is running or queued ([*]) and the kernel is idle.
@@ -111,16 +111,7 @@ def test_menu_export_opens_offline_with_markdown_and_the_panels_last_figure(
         page.screenshot(path=str(tmp_path / "jupyterlab-failure.png"), full_page=True)
         raise
 
-    report = browser_context.new_page()
-    blocked: list[str] = []
-
-    def block(route) -> None:
-        blocked.append(route.request.url)
-        route.abort()
-
-    report.route("http://**/*", block)
-    report.route("https://**/*", block)
-    report.goto(html_path.as_uri(), wait_until="load")
+    report, blocked, _ = open_offline(browser_context, html_path)
     headings = report.eval_on_selector_all(".jp-MarkdownCell h1, .jp-MarkdownCell h2", "els => els.length")
     assert headings >= 2, "markdown headings are not rendered as <h1>/<h2>"
     markdown_text = report.eval_on_selector_all(".jp-MarkdownCell", "els => els.map(e => e.innerText).join('\\n')")

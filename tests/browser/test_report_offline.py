@@ -8,6 +8,8 @@ import nbformat
 
 from kafkalab.lab import report
 
+from .conftest import open_offline
+
 
 def _report_with_figures(tmp_path: Path) -> Path:
     nb = nbformat.v4.new_notebook()
@@ -27,18 +29,7 @@ def _report_with_figures(tmp_path: Path) -> Path:
 
 def test_report_shows_figures_with_network_blocked(browser_context, tmp_path: Path) -> None:
     html_path = _report_with_figures(tmp_path)
-    page = browser_context.new_page()
-    blocked: list[str] = []
-    failed: list[str] = []
-
-    def block(route) -> None:
-        blocked.append(route.request.url)
-        route.abort()
-
-    page.route("http://**/*", block)
-    page.route("https://**/*", block)
-    page.on("requestfailed", lambda request: failed.append(request.url))
-    page.goto(html_path.as_uri(), wait_until="load")
+    page, blocked, failed = open_offline(browser_context, html_path)
     images = page.eval_on_selector_all(
         ".jp-OutputArea-output img", "els => els.map(i => [i.complete, i.naturalWidth, i.src.slice(0, 22)])")
     assert len(images) == 2, images
