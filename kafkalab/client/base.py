@@ -17,6 +17,11 @@ from ..clock import VirtualClock
 from ..errors import ERR, KafkaError, KafkaException
 from .stats import stats_json
 
+try:
+    from ..broker import apis as _apis
+except ImportError:     # until broker/apis.py lands (issue 16): tests install a stub
+    _apis = None
+
 INFINITE_WAIT_CAP_MS = 300_000
 INT32_MAX_MS = 2**31 - 1
 
@@ -46,6 +51,113 @@ def _merge_default_topic_config(config: dict) -> dict:
     return config
 
 
+class InFlightRequest:
+    """One request a client sent: on the wire, at the broker, or answered.
+
+    Made by ``ClientBase._request``. ``done`` and ``response`` are set when the reply is delivered
+    to the client. Kafka: the Java client's ``ClientRequest`` / ``InFlightRequests``, librdkafka's
+    ``rd_kafka_buf_t``.
+    """
+
+    __slots__ = ("client", "api", "reply", "fields", "arrived", "responded", "cancelled", "done", "response",
+                 "handle", "deadline_ms", "on_timeout", "timer")
+
+    def __init__(self, client: ClientBase, api: str, reply: Callable | None, fields: dict) -> None:
+        self.client = client
+        self.api = api
+        self.reply = reply
+        self.fields = fields
+        self.arrived = False
+        self.responded = False
+        self.cancelled = False
+        self.done = False
+        self.response: Any = None
+        self.handle: Any = None
+        self.deadline_ms: int | None = None
+        self.on_timeout: tuple | None = None
+        self.timer: Any = None
+
+    def __repr__(self) -> str:
+        state = ("cancelled" if self.cancelled else "done" if self.done else "responded" if self.responded
+                 else "at broker" if self.arrived else "on the wire")
+        return f"InFlightRequest({self.api}, {state})"
+
+    def set_timeout(self, deadline_ms: int, fn: Callable, *args: Any) -> None:
+        """Call ``fn(*args)`` at ``deadline_ms`` unless the reply is delivered before it (the request timeout).
+
+        Set it right after ``_request``. The timer is armed only once the broker has handled the
+        request and its reply would not arrive in time (lost, late, or held): replies are lost or late
+        only through faults, so this is the same as arming it at send time, without a timer per request.
+        """
+        self.deadline_ms = deadline_ms
+        self.on_timeout = (fn, args)
+
+    def cancel(self) -> None:
+        """The client gives up: the reply is dropped and the request timeout stopped.
+
+        A request the broker holds (a long poll) is cancelled through the handle its handler returned.
+        Simplification: a request still on the wire is withdrawn (the broker never handles it);
+        Kafka's broker would handle it and the client would ignore the response.
+        """
+        self.cancelled = True
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        handle = self.handle
+        if handle is not None:
+            self.handle = None
+            handle.cancel()
+
+    def arrive(self) -> None:
+        """At the broker: run the API's handler (``broker.apis.handle``) with ``respond`` as its reply."""
+        if self.cancelled:
+            return
+        self.arrived = True
+        self.handle = _apis.handle(self.client._cluster, self.api, self.respond, **self.fields)
+        if self.deadline_ms is not None and not self.responded and self.reply is not None:
+            self._arm_timeout()
+
+    def respond(self, response: Any, extra_delay_ms: int = 0) -> None:
+        """The broker's answer: deliver ``reply(response)`` to the client after the latency (+ ``extra_delay_ms``).
+
+        A fault that loses the response simply never calls this.
+        """
+        self.responded = True
+        if self.reply is None:
+            return
+        client = self.client
+        if client._instant:
+            self.deliver(response)
+            return
+        clock = client._clock
+        due = clock.now_ms + client._latency_ms + extra_delay_ms
+        if self.deadline_ms is not None:
+            if due >= self.deadline_ms:
+                if self.timer is None:
+                    self._arm_timeout()
+            elif self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+        clock.call_at(due, self.deliver, response)
+
+    def deliver(self, response: Any) -> None:
+        """Back at the client: call the reply, unless the client crashed or closed, or gave up on it."""
+        client = self.client
+        if self.cancelled or client._crashed or client._closed:
+            return
+        self.done = True
+        self.response = response
+        self.reply(response)
+
+    def _arm_timeout(self) -> None:
+        fn, args = self.on_timeout
+        self.timer = self.client._clock.call_at(self.deadline_ms, fn, *args)
+
+
+def _ignore(response: Any) -> None:
+    """The reply of a blocking request: ``_roundtrip`` reads ``InFlightRequest.response``."""
+
+
 class ClientBase:
     """Configuration, cluster connection, callback queue and lifecycle shared by the clients."""
 
@@ -67,6 +179,7 @@ class ClientBase:
         self._conf = _config.resolve_client(kind, config, **kwargs)
         self._client_id = self._conf["client.id"]
         self._latency_ms = self._conf["kafkalab.request.latency.ms"]
+        self._instant = self._kind == "admin"      # the one exception to the request latency: see _request
         self._error_cb: Callable | None = self._conf.get("error_cb")
         self._callbacks: deque[tuple[Callable, tuple]] = deque()
         cluster = _cluster.lookup(self._conf.get("bootstrap.servers"))
@@ -127,6 +240,47 @@ class ClientBase:
         return not (self._crashed or self._closed)
 
     # -- network --------------------------------------------------------------------------------
+    def _request(self, api: str, reply: Callable | None, /, **fields: Any) -> InFlightRequest:
+        """Send the Kafka request ``api`` (``broker.apis.API_KEYS``) with ``fields``: the one way to the broker.
+
+        The request arrives after ``kafkalab.request.latency.ms`` (a clock timer); there
+        ``broker.apis.handle(cluster, api, respond, **fields)`` runs the API's handler, whose
+        ``respond(response, extra_delay_ms=0)`` delivers ``reply(response)`` back here after the
+        latency again (+ the extra delay a fault adds). A reply is dropped if the client crashed or
+        closed meanwhile; a request already sent still arrives after a crash (it is on the wire).
+        ``reply=None``: no reply is wanted and none is scheduled (fire and forget).
+
+        The admin client is instant, the one exception: its requests are handled when called and
+        their replies delivered before ``_request`` returns (no virtual time passes), so every
+        ``AdminClient`` future is already done when returned.
+
+        Returns the ``InFlightRequest`` (``cancel``, ``set_timeout``, ``done``, ``response``).
+        The caller checks that a cluster is there (``_require_cluster``) first.
+        """
+        req = InFlightRequest(self, api, reply, fields)
+        if self._instant:
+            req.arrive()
+        else:
+            self._clock.call_later(self._latency_ms, req.arrive)
+        return req
+
+    def _roundtrip(self, api: str, /, **fields: Any) -> Any:
+        """A blocking request: send ``api``, wait for the reply (running the clock), return the response.
+
+        The wait ends with the millisecond the reply arrived in (every timer due then runs), as if
+        the caller had slept for the round trip. Raises ``KafkaException`` ``_DESTROY`` if the client
+        crashed or closed before the reply came.
+        """
+        req = self._request(api, _ignore, **fields)
+        if not req.done:
+            self._wait_until(lambda: req.done or not self._alive, None)
+            if req.done:
+                self._clock.run_until(self._clock.now_ms)
+        if not req.done:
+            raise KafkaException(KafkaError(ERR._DESTROY, f"{api}: {self._kind} crashed or closed while waiting "
+                                                          f"for the response"))
+        return req.response
+
     def _send(self, fn: Callable, *args: Any) -> None:
         """Deliver a request to the broker after the modelled one-way latency.
 
