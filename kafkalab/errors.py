@@ -108,3 +108,13 @@ class ERR:
 for _code, _name, _text in ERROR_TABLE:
     setattr(ERR, _name, _code)
 del _code, _name, _text
+
+#: Broker errors a producer retries (Kafka's ``RetriableException`` subclasses a Produce can get).
+#: A client rule (the sender retries them; ``fail_produce`` names them in its trace reason).
+RETRIABLE_PRODUCE_ERRORS = frozenset({
+    ERR.INVALID_MSG, ERR.UNKNOWN_TOPIC_OR_PART, ERR.LEADER_NOT_AVAILABLE, ERR.NOT_LEADER_FOR_PARTITION,
+    ERR.REQUEST_TIMED_OUT, ERR.NETWORK_EXCEPTION, ERR.NOT_ENOUGH_REPLICAS, ERR.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+    ERR.KAFKA_STORAGE_ERROR, ERR.FENCED_LEADER_EPOCH, ERR.UNKNOWN_LEADER_EPOCH, ERR.THROTTLING_QUOTA_EXCEEDED,
+    ERR.CONCURRENT_TRANSACTIONS, ERR.COORDINATOR_LOAD_IN_PROGRESS, ERR.COORDINATOR_NOT_AVAILABLE,
+    ERR.NOT_COORDINATOR,
+})

@@ -13,10 +13,10 @@ from typing import Any
 from ..broker import faults as _faults
 from ..broker.produce import handle_produce
 from ..broker.producer_state import next_sequence
-from ..errors import ERR, KafkaError
+from ..errors import ERR, RETRIABLE_PRODUCE_ERRORS, KafkaError
 from .message import OFFSET_INVALID
 
-_RETRIABLE = _faults.RETRIABLE_PRODUCE_ERRORS | {ERR._TIMED_OUT, ERR._TRANSPORT}
+_RETRIABLE = RETRIABLE_PRODUCE_ERRORS | {ERR._TIMED_OUT, ERR._TRANSPORT}
 
 
 class ProduceBatch:
