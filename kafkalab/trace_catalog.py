@@ -115,6 +115,7 @@ CATALOG: dict[str, EventKind] = {
     # -- consumer (client/consumer*.py, fetcher.py, offset_commits.py, offsets_api.py) ---------------------
     "subscribe": _k(_CONSUMER + "topics", "subscribe() to topics"),
     "join_group": _k(_CONSUMER + "topics", "the consumer sent JoinGroup"),
+    "join_state": _k(_CONSUMER + "old new", "the consumer's JoinState moved from old to new (client/join_state.py)"),
     "rebalance_notified": _k(_CONSUMER + "generation_id", "a heartbeat said REBALANCE_IN_PROGRESS: rejoin"),
     "assigned": _k(_CONSUMER + "partitions generation_id incremental assignment",
                    "partitions were assigned (rebalance or assign()); assignment: the whole set after it"),

@@ -327,10 +327,8 @@ class Consumer(OffsetsApi, ClientBase):
         if partitions is None:
             partitions = sorted(self._fetcher.assigned)
         self._revoke_now(partitions, lost=lost, reason=reason)
-        coord = self._coordinator
-        if then_join and coord is not None and coord.state == "revoking":
-            coord.state = "init"
-            coord.join(f"after revoking ({reason})")
+        if then_join and self._coordinator is not None:
+            self._coordinator.after_revoke(reason)
 
     def _revoke_now(self, partitions: list[tuple[str, int]], *, lost: bool, reason: str) -> None:
         partitions = [tp for tp in partitions if tp in self._fetcher.assigned]

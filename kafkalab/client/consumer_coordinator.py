@@ -15,7 +15,13 @@ from typing import Any
 from ..broker import assignors as _assignors
 from ..clock import Priority
 from ..errors import ERR, KafkaError
+from .join_state import JoinState, check_transition
 from .message import Message
+
+_NO_REJOIN = frozenset({JoinState.JOINING, JoinState.SYNCING, JoinState.REVOKING, JoinState.FENCED,
+                        JoinState.FAILED})
+_NO_HEARTBEAT = frozenset({JoinState.INIT, JoinState.LEFT, JoinState.FENCED, JoinState.FAILED})
+_OUT_OF_GROUP = frozenset({JoinState.LEFT, JoinState.FENCED, JoinState.FAILED})
 
 
 class ConsumerCoordinator:
@@ -38,7 +44,7 @@ class ConsumerCoordinator:
         self.member_id = ""
         self.generation_id = -1
         self.protocol: str | None = None
-        self.state = "init"          # init, joining, syncing, stable, revoking, left, fenced, failed
+        self.state = JoinState.INIT     # changed only by _set_state
         self.subscription: list[str] = []
         self.owned: set[tuple[str, int]] = set()
         self._hb_timer = None
@@ -81,12 +87,12 @@ class ConsumerCoordinator:
     # -- join / sync ----------------------------------------------------------------------------
     def rejoin(self, reason: str, lost: bool = False) -> None:
         """Start a rebalance round: eager revokes everything first (in ``poll``), cooperative joins now."""
-        if self.state in ("joining", "syncing", "revoking", "fenced", "failed") or not self.c._alive:
+        if self.state in _NO_REJOIN or not self.c._alive:
             return
         if not self.subscription:
             return
         if self.c._assignment_tps() and (not self.cooperative or lost):
-            self.state = "revoking"
+            self._set_state(JoinState.REVOKING, f"revoke before rejoining: {reason}")
             self.c._queue_revoke(None, lost=lost, then_join=True, reason=reason)
             return
         self.join(reason)
@@ -96,7 +102,7 @@ class ConsumerCoordinator:
         c = self.c
         if c._cluster is None or not c._alive:
             return
-        self.state = "joining"
+        self._set_state(JoinState.JOINING, f"JoinGroup sent: {reason}")
         topics = self.subscribed_topics()
         owned = sorted(self.owned) if self.cooperative else []
         protocols = [(name, {"topics": topics, "owned": owned}) for name in self.strategies]
@@ -109,7 +115,7 @@ class ConsumerCoordinator:
             reply=lambda res: c._respond(self._on_join, res)))
 
     def _on_join(self, res: Any) -> None:
-        if self.state != "joining":
+        if self.state is not JoinState.JOINING:
             return
         c = self.c
         if res.error:
@@ -118,7 +124,7 @@ class ConsumerCoordinator:
         self.member_id = res.member_id
         self.generation_id = res.generation_id
         self.protocol = res.protocol_name
-        self.state = "syncing"
+        self._set_state(JoinState.SYNCING, f"JoinGroup answered generation {res.generation_id}: SyncGroup sent")
         self._start_heartbeats()
         assignments = None
         if res.leader_id == self.member_id and res.members:
@@ -143,12 +149,12 @@ class ConsumerCoordinator:
                             sticky_algorithm="java" if java else "librdkafka")
 
     def _on_sync(self, err: int, partitions: list, generation_id: int) -> None:
-        if self.state != "syncing" or generation_id != self.generation_id:
+        if self.state is not JoinState.SYNCING or generation_id != self.generation_id:
             return
         if err:
             self._on_group_error(err, "SyncGroup", "")
             return
-        self.state = "stable"
+        self._set_state(JoinState.STABLE, f"SyncGroup answered the assignment of generation {generation_id}")
         new = {tuple(tp) for tp in partitions}
         c = self.c
         if self.cooperative:
@@ -156,7 +162,7 @@ class ConsumerCoordinator:
             added = sorted(new - self.owned)
             self.owned = new
             if revoked:
-                self.state = "revoking"
+                self._set_state(JoinState.REVOKING, "cooperative: partitions move")
                 c._queue_revoke(revoked, lost=False, then_join=True, reason="cooperative: partitions move")
             # Every round ends with on_assign, even with nothing new, also after a revoke
             # (librdkafka rd_kafka_cgrp_incr_unassign_done; Java ConsumerCoordinator.onJoinComplete).
@@ -172,23 +178,41 @@ class ConsumerCoordinator:
                         f"group.instance.id {self.instance_id}")
             return
         if err in (ERR.INVALID_SESSION_TIMEOUT, ERR.INCONSISTENT_GROUP_PROTOCOL):
-            self.state = "failed"
+            self._set_state(JoinState.FAILED, f"{where} answered {KafkaError(err).name()}")
             c._push_event(Message(error=KafkaError(err, reason or None)))
             return
         if err == ERR.UNKNOWN_MEMBER_ID:
             self.member_id = ""
             self.generation_id = -1
-        self.state = "init"
+        self._set_state(JoinState.INIT, f"{where} answered {KafkaError(err).name()}")
         lost = err in (ERR.UNKNOWN_MEMBER_ID, ERR.ILLEGAL_GENERATION)
         if lost:
             c._drop_pending_assigns()
         if lost and c._assignment_tps():
-            self.state = "revoking"
+            self._set_state(JoinState.REVOKING, f"{where}: membership lost")
             c._queue_revoke(None, lost=True, then_join=True,
                             reason=f"{where}: {KafkaError(err).name()}")
             self.owned = set()
         else:
             self.join(f"{where} answered {KafkaError(err).name()}")
+
+    def after_revoke(self, reason: str) -> None:
+        """The application's poll served the revoke queued by a rebalance: join the group again."""
+        if self.state is JoinState.REVOKING:
+            self._set_state(JoinState.INIT, f"revoked ({reason})")
+            self.join(f"after revoking ({reason})")
+
+    def _set_state(self, new: JoinState, reason: str) -> None:
+        """Change the join state (the only place that does): check ``ALLOWED``, trace ``join_state``.
+
+        Setting the state it already has is no transition and records nothing.
+        """
+        old = self.state
+        if new is old:
+            return
+        check_transition(old, new, self.c._name)
+        self.state = new
+        self.c._trace("join_state", reason, old=old.value, new=new.value)
 
     # -- heartbeats and liveness -----------------------------------------------------------------
     def _start_heartbeats(self) -> None:
@@ -199,7 +223,7 @@ class ConsumerCoordinator:
     def _heartbeat(self) -> None:
         self._hb_timer = None
         c = self.c
-        if not c._alive or not self.member_id or self.state in ("init", "left", "fenced", "failed"):
+        if not c._alive or not self.member_id or self.state in _NO_HEARTBEAT:
             return
         gc = c._cluster.group_coordinator
         member, gen = self.member_id, self.generation_id
@@ -212,13 +236,13 @@ class ConsumerCoordinator:
         if not err or member != self.member_id or gen != self.generation_id:
             return
         if err == ERR.REBALANCE_IN_PROGRESS:
-            if self.state == "stable":
+            if self.state is JoinState.STABLE:
                 self.c._trace("rebalance_notified", "Heartbeat answered REBALANCE_IN_PROGRESS",
                               member_id=self.member_id, generation_id=gen)
-                self.state = "init"
+                self._set_state(JoinState.INIT, "Heartbeat answered REBALANCE_IN_PROGRESS")
                 self.rejoin("group is rebalancing")
             return
-        if self.state in ("joining", "syncing"):
+        if self.state is JoinState.JOINING or self.state is JoinState.SYNCING:
             return
         self.c._trace("heartbeat_failed", KafkaError(err).str(), member_id=member, error=KafkaError(err).name())
         self._on_group_error(err, "Heartbeat", "")
@@ -238,7 +262,7 @@ class ConsumerCoordinator:
         if waited < self.max_poll_interval_ms:
             self._start_poll_timer()
             return
-        if self.state in ("left", "fenced", "failed"):
+        if self.state in _OUT_OF_GROUP:
             return
         over = waited - self.max_poll_interval_ms
         text = f"Application maximum poll interval ({self.max_poll_interval_ms}ms) exceeded by {over}ms"
@@ -246,7 +270,7 @@ class ConsumerCoordinator:
                  "leaving group", member_id=self.member_id, generation_id=self.generation_id)
         if self.instance_id is None and self.member_id:
             self._send_leave("max.poll.interval.ms exceeded")
-        self.state = "left"
+        self._set_state(JoinState.LEFT, "max.poll.interval.ms exceeded")
         self.generation_id = -1
         self.member_id = "" if self.instance_id is None else self.member_id
         c._push_event(Message(error=KafkaError(ERR._MAX_POLL_EXCEEDED, text)))
@@ -257,8 +281,8 @@ class ConsumerCoordinator:
 
     def on_poll(self) -> None:
         """The application polled: after a max-poll self-leave, rejoin."""
-        if self.state == "left" and self.subscription:
-            self.state = "init"
+        if self.state is JoinState.LEFT and self.subscription:
+            self._set_state(JoinState.INIT, "application polled again after leaving")
             self._start_poll_timer()
             self.rejoin("application polled again after leaving")
 
@@ -270,7 +294,7 @@ class ConsumerCoordinator:
             c._revoke_now(sorted(c._assignment_tps()), lost=False, reason=reason)
         if self.member_id and self.instance_id is None:
             self._send_leave(reason)
-        self.state = "left" if self.subscription else "init"
+        self._set_state(JoinState.LEFT if self.subscription else JoinState.INIT, reason)
         self.member_id = "" if self.instance_id is None else self.member_id
         self.generation_id = -1
         self.owned = set()
@@ -288,7 +312,7 @@ class ConsumerCoordinator:
         self._hb_timer = self._poll_timer = None
 
     def _fatal(self, text: str) -> None:
-        self.state = "fenced"
+        self._set_state(JoinState.FENCED, text)
         self.stop_timers()
         self.c._trace("fatal_error", text, member_id=self.member_id)
         self.c._push_event(Message(error=KafkaError(ERR._FATAL, f"Fatal consumer error: {text}", fatal=True)))

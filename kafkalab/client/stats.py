@@ -65,7 +65,8 @@ def _consumer_stats(client: Any, fetcher: Any, out: dict) -> None:
     coord = getattr(client, "_coordinator", None)
     if coord is not None:
         out["cgrp"] = {"state": "up" if client._cluster is not None else "query-coord",
-                       "join_state": _JOIN_STATES.get(coord.state, "init"), "assignment_size": len(fetcher.assigned)}
+                       "join_state": _JOIN_STATES.get(coord.state.value, "init"),
+                       "assignment_size": len(fetcher.assigned)}
 
 
 # kafkalab's coordinator states as librdkafka's cgrp join_state names (rdkafka_cgrp.c).
