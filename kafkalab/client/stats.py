@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..lag import consumer_lag
 from .message import OFFSET_INVALID
 
 
@@ -43,7 +44,9 @@ def stats_json(client: Any) -> str:
 
 
 def _lag(end: int, offset: int) -> int:
-    return end - offset if end >= 0 and offset >= 0 else -1
+    """``lag.consumer_lag``, -1 where unknown as librdkafka reports it."""
+    lag = consumer_lag(end, offset)
+    return -1 if lag is None else lag
 
 
 def _consumer_stats(client: Any, fetcher: Any, out: dict) -> None:

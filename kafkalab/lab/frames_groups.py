@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..lag import consumer_lag
 from .frames_common import (
     OffsetTracker,
     check_group,
@@ -80,8 +81,8 @@ def lag_frame(trace: Any, group: str, *, isolation_level: str = "read_committed"
         hw, lso = offsets.high_watermark(tp), offsets.last_stable_offset(tp)
         end = lso if isolation_level == "read_committed" else hw
         c = committed.get(tp)
-        rows.append((ev.seq, ev.time_ms, tp[0], tp[1], c, hw, lso, end,
-                     None if c is None else end - c, None if c is None else hw - c, cause))
+        rows.append((ev.seq, ev.time_ms, tp[0], tp[1], c, hw, lso, end, consumer_lag(end, c), consumer_lag(hw, c),
+                     cause))
 
     last = None
     for ev in trace:
