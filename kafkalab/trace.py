@@ -44,31 +44,39 @@ class Trace:
     def __init__(self, clock) -> None:
         self._clock = clock
         self._events: list[TraceEvent] = []
-        self._open: list = []
+        self._open = None       # the open run's fn (defer), or None
         self._wakers: list = []
 
     def defer(self, fn) -> None:
-        """Register an open run of coalesced events: ``fn(seal)`` is called before the next event
-        is recorded (``seal=True``: the run ends there) and before the trace is read
-        (``seal=False``: the run's event is published with ``append`` but the run stays open).
-        A client ends its own run only through ``seal_open``, which ends every open run in order.
+        """Open a run of coalesced events; the run open until now ends first (``seal_open``).
 
-        Clients coalesce per-record events (a run of delivered offsets) this way. A published
-        run's event may still grow (its ``last_offset``) while it is the last event, so the
-        events, their order and their final fields never depend on when, or whether, anyone
-        read the trace: the same seed and steps give the same trace. Cost: a run ends whenever
-        any other event is recorded, so two consumers polling in turn get one event per record.
+        ``fn(seal)`` is called before the next event is recorded or the next run opens
+        (``seal=True``: the run ends there) and before the trace is read (``seal=False``: the run's
+        event is published with ``append`` but the run stays open). A client ends its own run only
+        through ``seal_open``.
+
+        Clients coalesce per-record events (a run of delivered offsets) this way. At most one run is
+        open, so a published run's event is always the trace's last one: only the last event may
+        still grow (its ``last_offset``), and an event never changes once a later one is published.
+        The events, their order and their final fields never depend on when, or whether, anyone
+        read the trace: the same seed and steps give the same trace. Cost: a run ends whenever any
+        other event is recorded or another run opens, so two consumers polling in turn get one
+        event per record.
         """
-        self._open.append(fn)
+        if self._open is not None:
+            self.seal_open()
+        self._open = fn
 
     def seal_open(self) -> None:
-        """End every open run, in the order they were registered (see ``defer``)."""
-        open_, self._open = self._open, []
-        for fn in open_:
+        """End the open run, if any (see ``defer``)."""
+        fn = self._open
+        if fn is not None:
+            self._open = None
             fn(True)
 
     def _flush(self) -> None:
-        for fn in list(self._open):
+        fn = self._open
+        if fn is not None:
             fn(False)
 
     def wake_on_record(self, fn) -> None:
@@ -82,7 +90,7 @@ class Trace:
             fn()
 
     def append(self, kind: str, reason: str = "", **fields: Any) -> TraceEvent:
-        """Append an event without ending open runs (for the runs' own events); see ``defer``."""
+        """Append an event without ending the open run (for the run's own event); see ``defer``."""
         event = TraceEvent(len(self._events), self._clock.now_ms, kind, fields, reason)
         self._events.append(event)
         if self._wakers:
@@ -90,8 +98,8 @@ class Trace:
         return event
 
     def record(self, kind: str, reason: str = "", **fields: Any) -> TraceEvent:
-        """Append an event at the clock's current time and return it (open runs end first)."""
-        if self._open:
+        """Append an event at the clock's current time and return it (the open run ends first)."""
+        if self._open is not None:
             self.seal_open()
         event = TraceEvent(len(self._events), self._clock.now_ms, kind, fields, reason)
         self._events.append(event)

@@ -94,7 +94,7 @@ class Consumer(OffsetsApi, ClientBase):
                                    member_id=fields.pop("member_id", coord.member_id if coord else ""), **fields)
 
     def _flush_run(self) -> None:
-        """End the open run of delivered offsets (and every other client's: ``Trace.seal_open``)."""
+        """End the open run of delivered offsets (``Trace.seal_open``; only one run is open at a time)."""
         if self._run is not None:
             self._cluster.trace.seal_open()
 
@@ -102,7 +102,8 @@ class Consumer(OffsetsApi, ClientBase):
         """Record the open run as one ``deliver`` event; called by the trace (``Trace.defer``).
 
         ``seal`` ends the run; otherwise (the trace is being read) the event is published and
-        its ``last_offset`` keeps growing while later polls extend the run.
+        its ``last_offset`` keeps growing while later polls extend the run: the open run is the only
+        one, so its event is the trace's last.
         """
         run = self._run
         if run is None:
@@ -175,13 +176,14 @@ class Consumer(OffsetsApi, ClientBase):
         return msg
 
     def _start_run(self, st: PartitionState, off: int) -> None:
-        if self._run is not None:
-            self._flush_run()
-        if self._cluster is not None:
+        cluster = self._cluster
+        if cluster is not None:
+            trace = cluster.trace
+            trace.seal_open()               # the open run ends first, this client's or another's (Trace.defer)
             coord = self._coordinator       # the membership when the first record was handed over
             self._run = [st, off, off, None, coord.member_id if coord else "", coord.generation_id if coord else -1]
             self._run_timer = self._clock.call_later(0, self._flush_run, priority=Priority.DELIVERY_RUN)
-            self._cluster.trace.defer(self._run_event)
+            trace.defer(self._run_event)
 
     def _drained(self, st: PartitionState) -> None:
         fetcher = self._fetcher
