@@ -17,15 +17,17 @@ from ..clock import VirtualClock
 from ..errors import ERR, KafkaError, KafkaException
 from ..trace import Trace
 from .faults import FaultVerbs
-from .java_hash import java_string_hash
+from .groups import GroupCoordinator
+from .internal_topics import OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, partition_for
 from .log import PartitionLog
+from .retention import LogCleaner
+from .transactions import TransactionCoordinator
 
 _REGISTRY: weakref.WeakValueDictionary[str, Cluster] = weakref.WeakValueDictionary()
 _SCHEME = "kafkalab://"
 _TOPIC_NAME = re.compile(r"^[a-zA-Z0-9._-]{1,249}$")
 
-OFFSETS_TOPIC = "__consumer_offsets"
-TRANSACTION_STATE_TOPIC = "__transaction_state"
+__all__ = ["OFFSETS_TOPIC", "TRANSACTION_STATE_TOPIC", "Cluster", "Topic", "lookup", "partition_for"]
 
 
 class Topic:
@@ -87,10 +89,8 @@ class Cluster(FaultVerbs):
         self.bootstrap_servers = _SCHEME + name
         _REGISTRY[name] = self
         self.trace.record("cluster_started", "Cluster()", name=name, seed=seed)
-        from .groups import GroupCoordinator
-        from .retention import LogCleaner
         self.group_coordinator = GroupCoordinator(self)
-        self._extensions: dict[str, Any] = {}
+        self.transaction_coordinator = TransactionCoordinator(self)
         self.log_cleaner = LogCleaner(self)
         self.log_cleaner.start()
 
@@ -162,6 +162,20 @@ class Cluster(FaultVerbs):
                 ERR.TOPIC_EXCEPTION,
                 f"Invalid topic name {name!r}: use 1-249 characters from [a-zA-Z0-9._-], not '.' or '..'"))
 
+    def validate_new_topic(self, name: str, partitions: int | None = None, config: dict | None = None) -> None:
+        """Check a topic creation without creating (CreateTopics with ``validate_only``).
+
+        Raises:
+            KafkaException: ``TOPIC_EXCEPTION`` (17) for a bad name, ``TOPIC_ALREADY_EXISTS`` (36),
+                ``INVALID_PARTITIONS`` (37) or ``INVALID_CONFIG`` (40).
+        """
+        self._check_topic_name(name)
+        if name in self.topics:
+            raise KafkaException(KafkaError(ERR.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists."))
+        if partitions is not None and partitions < 1:
+            raise KafkaException(KafkaError(ERR.INVALID_PARTITIONS, f"partitions must be >= 1, got {partitions}"))
+        _config.resolve_topic(config or {}, broker=self.broker_config)
+
     def delete_topic(self, name: str) -> None:
         """Delete a topic and its committed offsets.
 
@@ -194,6 +208,39 @@ class Cluster(FaultVerbs):
         for p in range(len(topic.partitions), new_total):
             topic.partitions.append(PartitionLog(name, p, topic.config, self.clock, self.trace))
         self.trace.record("partitions_created", "create_partitions", topic=name, partitions=new_total)
+
+    def delete_records(self, topic: str, partition: int, offset: int) -> int:
+        """Move the log start offset of ``topic``/``partition`` to ``offset`` (-1: the high watermark).
+
+        Returns the new log start offset (the low watermark). Whole segments below it are deleted.
+
+        Raises:
+            KafkaException: ``UNKNOWN_TOPIC_OR_PART`` (3), or ``OFFSET_OUT_OF_RANGE`` (1) for an offset
+                outside [0, high watermark].
+
+        Kafka: ``DeleteRecords``.
+        """
+        log = self.partition(topic, partition)
+        target = log.high_watermark if offset == -1 else offset
+        if target < 0 or target > log.high_watermark:
+            raise KafkaException(KafkaError(ERR.OFFSET_OUT_OF_RANGE, f"delete_records: offset {offset} is outside "
+                                            f"[0, high watermark {log.high_watermark}]"))
+        return log.delete_records_before(target)
+
+    def elect_leaders(self, partitions: list[tuple[str, int]] | None) -> dict[tuple[str, int], int]:
+        """ElectLeaders: the error per partition (every partition when None).
+
+        Kafka: ``ElectLeaders``. The one broker already leads every partition, so each answers
+        ``ELECTION_NOT_NEEDED`` (84), or ``UNKNOWN_TOPIC_OR_PART`` (3) if it does not exist.
+        """
+        if partitions is None:
+            partitions = [(t, p) for t, topic in self.topics.items() for p in range(len(topic.partitions))]
+        out = {}
+        for t, p in partitions:
+            topic = self.topics.get(t)
+            known = topic is not None and 0 <= p < len(topic.partitions)
+            out[(t, p)] = ERR.ELECTION_NOT_NEEDED if known else ERR.UNKNOWN_TOPIC_OR_PART
+        return out
 
     def topic(self, name: str) -> Topic:
         """The topic called ``name``.
@@ -275,18 +322,6 @@ class Cluster(FaultVerbs):
             raise ValueError("crash: that client is connected to another cluster")
         crash()
 
-    def extension(self, name: str, factory: Any) -> Any:
-        """A per-cluster broker component created on first use (transaction coordinator, retention)."""
-        ext = self._extensions.get(name)
-        if ext is None:
-            ext = factory(self)
-            self._extensions[name] = ext
-        return ext
-
-    def find_extension(self, name: str) -> Any:
-        """The broker component ``name`` if it was created, else None (see ``extension``)."""
-        return self._extensions.get(name)
-
     def __repr__(self) -> str:
         return f"Cluster(name={self.name!r}, seed={self.seed}, now_ms={self.now_ms}, topics={self.user_topics()})"
 
@@ -309,14 +344,3 @@ def lookup(bootstrap_servers: Any) -> Cluster | None:
                 return cluster
     return None
 
-
-def partition_for(key: str, partitions: int) -> int:
-    """``Utils.abs(key.hashCode()) % partitions``: the coordinator partition of a group or transactional id.
-
-    Kafka's ``Utils.abs`` maps Integer.MIN_VALUE to 0.
-
-    >>> partition_for("my-group", 50), partition_for("test-consumer-group", 50), partition_for("polygenelubricants", 50)
-    (12, 31, 0)
-    """
-    h = java_string_hash(key)
-    return (0 if h == -(1 << 31) else abs(h)) % partitions

@@ -60,6 +60,33 @@ def list_offset(log: Any, spec: str, read_committed: bool) -> int:
     return log.last_stable_offset if read_committed else log.high_watermark
 
 
+MAX_TIMESTAMP = "max_timestamp"
+
+
+def list_offsets_for(log: Any, spec: str | int, read_committed: bool) -> tuple[int, int]:
+    """ListOffsets for one partition: ``(offset, timestamp)`` for ``spec``.
+
+    ``spec`` is ``earliest`` (log start), ``latest`` (LSO under read_committed, else HW),
+    ``max_timestamp`` (the record with the largest timestamp, KIP-734) or a time in ms (the first
+    offset whose timestamp is at or after it; -1 if none). The timestamp is -1 for earliest/latest.
+
+    Kafka: ``ListOffsets`` (``UnifiedLog.fetchOffsetByTimestamp``).
+    """
+    if spec in (EARLIEST, LATEST):
+        return list_offset(log, spec, read_committed), -1
+    if spec == MAX_TIMESTAMP:
+        best = (-1, -1)
+        for batch in log.batches():
+            if batch.control is not None or batch.max_timestamp <= best[1]:
+                continue
+            for i, rec in enumerate(batch.records):
+                if rec is not None and rec[2] > best[1]:
+                    best = (batch.base_offset + i, rec[2])
+        return best
+    found = log.offset_for_timestamp(spec)
+    return (-1 if found >= log.log_end_offset else found), spec
+
+
 class FetchRequest:
     """A fetch for several partitions, answered once data is there or ``max_wait_ms`` passed.
 

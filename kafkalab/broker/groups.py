@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..clock import Priority
 from ..errors import ERR
@@ -51,6 +51,41 @@ class JoinResult:
     leader_id: str = ""
     members: list[tuple[str, str | None, dict]] = field(default_factory=list)
     reason: str = ""
+
+
+class SyncResult(NamedTuple):
+    """A SyncGroup response: the error code and this member's assigned ``(topic, partition)`` list."""
+
+    error: int
+    assignment: list
+
+
+class DescribedMember(NamedTuple):
+    """One member in a DescribeGroups response."""
+
+    member_id: str
+    group_instance_id: str | None
+    client_id: str
+    assignment: list[tuple[str, int]]
+
+
+class DescribedGroup(NamedTuple):
+    """A DescribeGroups response for one group. ``state`` is Kafka's name (``"Stable"``, ``"Empty"``, ...);
+    ``protocol_type`` is None for a group that only ever had standalone commits (no members)."""
+
+    group_id: str
+    state: str
+    protocol_type: str | None
+    protocol_name: str | None
+    members: list[DescribedMember]
+
+
+class ListedGroup(NamedTuple):
+    """One group in a ListGroups response."""
+
+    group_id: str
+    protocol_type: str | None
+    state: str
 
 
 @dataclass
@@ -429,6 +464,36 @@ class GroupCoordinator:
             self._maybe_complete_join(grp)
             if not grp.members:
                 self._complete_join(grp, "last member left")
+
+    # -- admin: DescribeGroups / ListGroups / DeleteGroups -----------------------------------------
+    def describe_group(self, group_id: str) -> DescribedGroup | None:
+        """What DescribeGroups answers for ``group_id``: a snapshot, or None for an unknown group."""
+        grp = self.groups.get(group_id)
+        if grp is None:
+            return None
+        members = [DescribedMember(m.member_id, m.group_instance_id, m.client_id, list(m.assignment))
+                   for m in grp.members.values()]
+        return DescribedGroup(grp.group_id, grp.state.value, grp.protocol_type, grp.protocol_name, members)
+
+    def list_groups(self) -> list[ListedGroup]:
+        """Every group the coordinator knows (ListGroups), in creation order."""
+        return [ListedGroup(g.group_id, g.protocol_type, g.state.value) for g in self.groups.values()]
+
+    def delete_group(self, group_id: str, reason: str) -> int:
+        """Delete an Empty group and its committed offsets (state -> Dead); 0 or the error code.
+
+        Kafka: ``DeleteGroups``; ``GROUP_ID_NOT_FOUND`` (69) for an unknown group, ``NON_EMPTY_GROUP`` (68)
+        while it has members.
+        """
+        grp = self.groups.get(group_id)
+        if grp is None:
+            return ERR.GROUP_ID_NOT_FOUND
+        if grp.members:
+            return ERR.NON_EMPTY_GROUP
+        self.offsets.delete_group_offsets(group_id, reason)
+        self._transition(grp, GroupState.DEAD, reason)
+        del self.groups[group_id]
+        return 0
 
     def on_topic_deleted(self, topic: str) -> None:
         """Drop the committed offsets of a deleted topic in every group."""

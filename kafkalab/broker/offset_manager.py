@@ -104,9 +104,13 @@ class OffsetManager:
                           offsets=[[t, p, o.offset] for (t, p), o in offsets.items()], error=None)
 
     def fetch(self, group_id: str,
-              partitions: list[tuple[str, int]]) -> dict[tuple[str, int], OffsetAndMetadata | None]:
-        """The committed offset of each partition for ``group_id`` (None where there is none)."""
+              partitions: list[tuple[str, int]] | None) -> dict[tuple[str, int], OffsetAndMetadata | None]:
+        """The committed offset of each partition for ``group_id`` (None where there is none).
+
+        ``partitions`` None: every partition the group has an offset for."""
         committed = self.committed.get(group_id, {})
+        if partitions is None:
+            return dict(committed)
         return {tp: committed.get(tp) for tp in partitions}
 
     def unstable(self, group_id: str, partitions: list[tuple[str, int]]) -> list[tuple[str, int]]:
@@ -116,8 +120,8 @@ class OffsetManager:
 
         Kafka: KIP-447; ``GroupCoordinator.fetchOffsets(requireStable=true)``.
         """
-        from .transactions import has_pending_offsets  # local: .transactions imports .cluster, which imports us
-        return [tp for tp in partitions if has_pending_offsets(self.cluster, group_id, tp)]
+        pending = self.cluster.transaction_coordinator.has_pending_offsets
+        return [tp for tp in partitions if pending(group_id, tp)]
 
     def delete_group_offsets(self, group_id: str, reason: str) -> None:
         """Remove every committed offset of a group, writing tombstones."""

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .cluster import OFFSETS_TOPIC, partition_for
+from .internal_topics import OFFSETS_TOPIC, partition_for
 
 
 @dataclass

@@ -53,8 +53,7 @@ def handle_produce(cluster: Any, topic: str, partition: int, records: list, *, p
                              count=len(records), error=_name(fault.error), client_id=client_id)
         return ProduceResult(fault.error, -1, message="injected by fail_produce")
     if transactional and cluster.broker_config["transaction.partition.verification.enable"]:
-        from .transactions import transaction_coordinator
-        err = transaction_coordinator(cluster).verify_partition(producer_id, producer_epoch, topic, partition)
+        err = cluster.transaction_coordinator.verify_partition(producer_id, producer_epoch, topic, partition)
         if err:
             return _refused(cluster, topic, partition, producer_id, base_sequence, records, client_id, err,
                             "transaction verification (KIP-890): partition not in the producer's ongoing "

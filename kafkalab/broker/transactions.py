@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..clock import Priority
 from ..errors import ERR, KafkaError
-from .cluster import OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, partition_for
+from .internal_topics import OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, partition_for
 from .log import ABORT, COMMIT
 from .offsets import OffsetAndMetadata, offsets_partition, write_commit
 
@@ -92,15 +92,21 @@ def has_pending_offsets(cluster: Any, group_id: str, tp: tuple[str, int]) -> boo
     ``read_committed``) is answered ``UNSTABLE_OFFSET_COMMIT`` for such a partition, and the
     consumer retries until the transaction completes (KIP-447).
     """
-    coordinator = cluster.find_extension("transaction_coordinator")
-    if coordinator is None:
-        return False
-    return any(tp in meta.pending_offsets.get(group_id, ()) for meta in coordinator.transactions.values())
+    return cluster.transaction_coordinator.has_pending_offsets(group_id, tp)
 
 
 def transaction_coordinator(cluster: Any) -> TransactionCoordinator:
-    """The cluster's transaction coordinator, created on first use."""
-    return cluster.extension("transaction_coordinator", TransactionCoordinator)
+    """The cluster's transaction coordinator (``cluster.transaction_coordinator``)."""
+    return cluster.transaction_coordinator
+
+
+class ConsumerGroupMember(NamedTuple):
+    """The consumer's group metadata a TxnOffsetCommit carries (KIP-447)."""
+
+    group_id: str
+    member_id: str
+    generation_id: int
+    group_instance_id: str | None
 
 
 class TransactionCoordinator:
@@ -123,6 +129,10 @@ class TransactionCoordinator:
         self._by_producer_id: dict[int, TransactionMetadata] = {}
         self._next_producer_id = 0
         self._timeout_timer: Any = None
+
+    def has_pending_offsets(self, group_id: str, tp: tuple[str, int]) -> bool:
+        """Whether an open transaction holds offsets of ``group_id`` for ``tp`` (see ``has_pending_offsets``)."""
+        return any(tp in meta.pending_offsets.get(group_id, ()) for meta in self.transactions.values())
 
     # -- producer ids ------------------------------------------------------------------------------
     def allocate_producer_id(self, client_id: str = "", reason: str = "InitProducerId") -> tuple[int, int]:
