@@ -18,11 +18,13 @@ input), ``app_produced`` (app, input, topic, partition, offset, transactional).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal, get_args
 
 from ..errors import KafkaError, KafkaException
 
-CRASH_POINTS = ("now", "mid_processing", "after_processing", "after_commit", "in_transaction")
+#: Where an app can be crashed (each kind has its subset, ``App.points``).
+CrashPoint = Literal["now", "mid_processing", "after_processing", "after_commit", "in_transaction"]
+CRASH_POINTS: tuple[str, ...] = get_args(CrashPoint)
 
 _KEY_FIELD = re.compile(r"\{([^{}]*)\}")
 _KEY_EXPR = re.compile(r"^i(?:(%|//)([1-9][0-9]*))?$")

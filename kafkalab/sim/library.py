@@ -119,7 +119,7 @@ def crash_before_commit(seed: int = 7, records: int = 300, crash_ms: int = 8_000
                         commit_every=every, config=conf)
     sc.add_consumer("c3", group="billing", topics=["orders"], processing_ms=100, commit=c3_commit, commit_every=10,
                     config=conf)
-    sc.at(crash_ms, "crash", app="c3", point="mid_processing")
+    sc.crash("c3", point="mid_processing", at_ms=crash_ms)
     return sc
 
 
@@ -145,8 +145,8 @@ def every_consumer_reads_everything(seed: int = 7, records: int = 120, end_ms: i
     for n in ("a", "b", "c"):
         sc.add_consumer(n, group=f"group-{n}", topics=["orders"], processing_ms=20, commit="every_n", commit_every=10,
                         config={"session.timeout.ms": 10_000})
-    sc.at(3_000, "crash", app="c", point="mid_processing")
-    sc.at(4_000, "restart", app="c")
+    sc.crash("c", point="mid_processing", at_ms=3_000)
+    sc.restart("c", at_ms=4_000)
     return sc
 
 
@@ -199,10 +199,10 @@ def delivery_semantics(seed: int = 7, end_ms: int = 30_000) -> Scenario:
                     config=conf)
     sc.add_consumer("alo", group="at-least-once", topics=["orders"], processing_ms=30, commit="after_each",
                     config=conf)
-    sc.at(1_500, "crash", app="amo", point="after_commit")
-    sc.at(1_500, "crash", app="alo", point="after_processing")
-    sc.at(2_000, "restart", app="amo")
-    sc.at(2_000, "restart", app="alo")
+    sc.crash("amo", point="after_commit", at_ms=1_500)
+    sc.crash("alo", point="after_processing", at_ms=1_500)
+    sc.restart("amo", at_ms=2_000)
+    sc.restart("alo", at_ms=2_000)
     return sc
 
 
@@ -227,9 +227,9 @@ def transactions_read_committed(seed: int = 7, end_ms: int = 20_000) -> Scenario
                     config={"isolation.level": "read_committed"})
     sc.add_consumer("ru", group="uncommitted", topics=["payments"], processing_ms=5,
                     config={"isolation.level": "read_uncommitted"})
-    sc.at(2_000, "commit_transaction", app="txn")
-    sc.at(4_000, "abort_transaction", app="txn")
-    sc.at(6_000, "commit_transaction", app="txn")
+    sc.commit_transaction("txn", at_ms=2_000)
+    sc.abort_transaction("txn", at_ms=4_000)
+    sc.commit_transaction("txn", at_ms=6_000)
     return sc
 
 
@@ -261,10 +261,10 @@ def exactly_once_pipeline(seed: int = 7, end_ms: int = 20_000) -> Scenario:
     conf = {"session.timeout.ms": 6_000}
     sc.add_pipeline("alo", group="etl-alo", input="orders", output="receipts-alo", mode="at_least_once", config=conf)
     sc.add_pipeline("eos", group="etl-eos", input="orders", output="receipts-eos", mode="exactly_once", config=conf)
-    sc.at(2_000, "crash", app="alo", point="after_processing")
-    sc.at(2_000, "crash", app="eos", point="after_processing")
-    sc.at(2_500, "restart", app="alo")
-    sc.at(2_500, "restart", app="eos")
+    sc.crash("alo", point="after_processing", at_ms=2_000)
+    sc.crash("eos", point="after_processing", at_ms=2_000)
+    sc.restart("alo", at_ms=2_500)
+    sc.restart("eos", at_ms=2_500)
     return sc
 
 
@@ -318,8 +318,8 @@ def lagging_group_falls_off(seed: int = 7, end_ms: int = 60_000) -> Scenario:
     sc.add_producer("producer", topic="orders", rate_per_s=20, count=800)
     sc.add_consumer("fast-1", group="fast", topics=["orders"], processing_ms=10)
     sc.add_consumer("slow-1", group="slow", topics=["orders"], processing_ms=100)
-    sc.at(3_000, "remove_consumer", app="slow-1")
-    sc.at(40_000, "restart", app="slow-1")
+    sc.remove_consumer("slow-1", at_ms=3_000)
+    sc.restart("slow-1", at_ms=40_000)
     return sc
 
 
@@ -346,6 +346,6 @@ def lost_ack_duplicate(seed: int = 7, end_ms: int = 20_000) -> Scenario:
                     config={"enable.idempotence": False, "socket.timeout.ms": 3_000})
     sc.add_producer("idem", topic="idem", rate_per_s=5, count=11,
                     config={"enable.idempotence": True, "socket.timeout.ms": 3_000})
-    sc.at(2_000, "lose_produce_response", topic="plain")
-    sc.at(2_000, "lose_produce_response", topic="idem")
+    sc.lose_produce_response(topic="plain", at_ms=2_000)
+    sc.lose_produce_response(topic="idem", at_ms=2_000)
     return sc

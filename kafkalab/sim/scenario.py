@@ -15,20 +15,16 @@ from ..broker import cluster as _cluster_mod
 from ..broker.cluster import Cluster
 from ..client.producer import Producer
 from ..clock import Priority
-from .actions import apply, check_action, check_now
+from .actions import ACTIONS, APP_KINDS, Action, ScriptActions, check_kind, check_now
 from .apps import App, check_config, check_int, check_key_template, check_str, render_key
-from .apps_consumer import ConsumerApp
-from .apps_pipeline import PipelineApp
-from .apps_producer import ProducerApp
 
-_KINDS = {"consumer": ConsumerApp, "producer": ProducerApp, "pipeline": PipelineApp}
 FORMAT = "kafkalab.scenario/1"
 MAX_RUN_MS = 3_600_000
 """The longest stretch one ``Scenario.run`` call covers (1 virtual hour): apps poll every few ms of
 virtual time, so a longer run would keep a notebook cell busy for seconds or more; run again to go on."""
 
 
-class Scenario:
+class Scenario(ScriptActions):
     """A cluster, apps that run by themselves, and a script of timed actions.
 
     Args:
@@ -39,11 +35,13 @@ class Scenario:
         end_ms: the default end of ``run()``.
         description: a line saying what the scenario shows.
 
-    ``add_consumer`` / ``add_producer`` / ``add_pipeline`` before the first ``run`` are setup;
-    after it they go into the script as actions at ``now_ms``. ``at(ms, action, **args)``
-    appends a timed action; ``act(action, **args)`` applies one now and appends it; ``run(until_ms)``
-    moves virtual time. ``outcomes`` lists Kafka errors that reached apps; ``sink`` lists the
-    side effects pipelines made outside Kafka.
+    The script's verbs are methods (``ScriptActions``): ``crash("c3", point="mid_processing", at_ms=8_000)``
+    appends a timed action; without ``at_ms`` it applies now and is appended at ``now_ms`` (what a
+    widget click does). ``at(ms, "crash", app="c3")`` and ``act("crash", app="c3")`` are their string
+    form, the one a saved script holds. ``add_consumer`` / ``add_producer`` / ``add_pipeline`` before
+    the first ``run`` (and without ``at_ms``) are setup; after it they are actions too.
+    ``run(until_ms)`` moves virtual time. ``outcomes`` lists Kafka errors that reached apps; ``sink``
+    lists the side effects pipelines made outside Kafka.
 
     Simplification: scenarios with the same name and seed share a ``bootstrap.servers`` string;
     the one that last created a client answers it. Use ``client_config()`` for your own clients.
@@ -116,44 +114,25 @@ class Scenario:
         self.topics[topic] = {"partitions": partitions, "config": config}
 
     # -- apps ------------------------------------------------------------------------------------------
-    def add_consumer(self, name: str, *, group: str, topics: list[str] | str, processing_ms: int = 100,
-                     commit: str = "after_each", commit_every: int = 10, static: bool = False,
-                     config: dict | None = None, poll_ms: int = 50, start_ms: int = 0) -> ConsumerApp | None:
-        """A consumer app (see ``ConsumerApp``); after the first ``run`` it becomes an ``add_consumer`` action."""
-        spec = ConsumerApp.make_spec(group, topics, processing_ms, commit, commit_every, static, config, poll_ms,
-                                     start_ms)
-        return self._add_app("consumer", name, spec)
-
-    def add_producer(self, name: str, *, topic: str, rate_per_s: int = 10, keys: str | None = None,
-                     transactional: bool = False, config: dict | None = None, count: int | None = None,
-                     transaction_records: int | None = 10, start_ms: int = 0) -> ProducerApp | None:
-        """A producer app (see ``ProducerApp``)."""
-        spec = ProducerApp.make_spec(topic, rate_per_s, keys, transactional, config, count, transaction_records,
-                                     start_ms)
-        return self._add_app("producer", name, spec)
-
-    def add_pipeline(self, name: str, *, group: str, input: str, output: str, mode: str = "exactly_once",
-                     processing_ms: int = 50, config: dict | None = None, poll_ms: int = 50,
-                     start_ms: int = 0) -> PipelineApp | None:
-        """A consume-transform-produce app (see ``PipelineApp``)."""
-        spec = PipelineApp.make_spec(group, input, output, mode, processing_ms, config, poll_ms, start_ms)
-        return self._add_app("pipeline", name, spec)
-
-    def _add_app(self, kind: str, name: Any, spec: dict) -> App | None:
-        check_str(name, "name", f"add_{kind}")
-        if name in self.apps or name in self._pending:
-            raise ValueError(f"add_{kind}: an app called {name!r} already exists; names: {sorted(self.apps)}")
-        if self._started:
-            args = {k: v for k, v in spec.items() if k != "start_ms"}
-            self.act(f"add_{kind}", name=name, **args)
-            return self.apps[name]
+    def _setup_app(self, spec_action: Action, given: dict) -> App:
+        """``add_<kind>`` before the first run: an app of the setup (``to_json``'s ``apps``), starting at start_ms."""
+        kind = spec_action.app_kind
+        name = given.pop("name")
+        like = given.pop("like", None)
+        if like is not None:
+            model = self.app(like)
+            if model.kind != kind:
+                raise ValueError(f"add_{kind}: like={like!r} is a {model.kind} app")
+            spec = {**_copy(model.spec), **given}
+        else:
+            spec = spec_action.fn(self, name, **given)
         app = self._build(kind, name, spec)
         self.setup_apps.append({"kind": kind, "name": name, "spec": _copy(spec)})
         self._start(app)
         return app
 
     def _build(self, kind: str, name: str, spec: dict) -> App:
-        app = _KINDS[kind](self, name, spec)
+        app = APP_KINDS[kind](self, name, spec)
         if not isinstance(app.spec.get("config"), dict):
             app.spec["config"] = {}
         return app
@@ -174,24 +153,58 @@ class Scenario:
 
     # -- the script -------------------------------------------------------------------------------------
     def at(self, at_ms: int, action: str, **args: Any) -> dict:
-        """Append ``action`` at virtual time ``at_ms`` (>= now) to the script; it runs during ``run``."""
-        entry = check_action(at_ms, action, args)
-        if at_ms < self.now_ms:
-            raise ValueError(f"at: at_ms={at_ms} is in the past (now_ms={self.now_ms}); use act() for now")
-        self._check_names(entry)
-        self.script.append(entry)
-        self._schedule(entry)
-        return entry
+        """Append ``action`` at virtual time ``at_ms`` (>= now) to the script; it runs during ``run``.
+
+        The string form of the action methods: ``at(8_000, "crash", app="c3")`` is
+        ``crash("c3", at_ms=8_000)``.
+        """
+        check_int(at_ms, "at_ms", "script action")
+        spec = _action_named(action)
+        return self._action(spec, spec.bind((), args), at_ms, setup=False)
 
     def act(self, action: str, **args: Any) -> dict:
-        """Apply ``action`` now and append it to the script at ``now_ms`` (what a widget click does)."""
-        entry = check_action(self.now_ms, action, args)
+        """Apply ``action`` now and append it to the script at ``now_ms`` (what a widget click does).
+
+        The string form of the action methods: ``act("restart", app="c3")`` is ``restart("c3")``.
+        """
+        spec = _action_named(action)
+        return self._action(spec, spec.bind((), args), None, setup=False)
+
+    def _action(self, spec: Action, given: dict, at_ms: int | None, setup: bool = True) -> Any:
+        """An action method's call (checked by ``spec.bind``): setup, or an entry of the script now or at ``at_ms``."""
+        name = spec.name
+        if spec.app_kind is not None:
+            if setup and at_ms is None and not self._started:
+                self._check_new_name(name, given["name"])
+                return self._setup_app(spec, given)
+            if "start_ms" in given:
+                raise ValueError(f"{name}: unknown parameter 'start_ms' (given {given['start_ms']!r}): it is for "
+                                 f"setup before the first run; an action starts the app at its time")
+            if setup and at_ms is None and "like" not in given:     # a call after the first run: the full spec
+                spec_now = spec.fn(self, **given)
+                given = {"name": given["name"], **{k: v for k, v in spec_now.items() if k != "start_ms"}}
+        if at_ms is not None:
+            check_int(at_ms, "at_ms", name)
+            if at_ms < self.now_ms:
+                raise ValueError(f"{name}: at_ms={at_ms} is in the past (now_ms={self.now_ms}); leave at_ms out "
+                                 f"(or use act()) for now")
+        entry = {"at_ms": self.now_ms if at_ms is None else at_ms, "action": name, **given}
         self._check_names(entry)
-        check_now(self, entry)
+        if at_ms is None:
+            check_now(self, entry)
         self.script.append(entry)
-        self._started = True
-        self._apply(entry)
+        if at_ms is not None:
+            self._schedule(entry)
+        else:
+            self._started = True
+            self._apply(entry)
+        if spec.app_kind is not None and setup:
+            return self.apps.get(given["name"])
         return entry
+
+    def _check_new_name(self, action: str, name: str) -> None:
+        if name in self.apps or name in self._pending:
+            raise ValueError(f"{action}: an app called {name!r} already exists; names: {sorted(self.apps)}")
 
     def _check_names(self, entry: dict) -> None:
         known = set(self.apps) | self._pending
@@ -223,7 +236,8 @@ class Scenario:
     def _apply(self, entry: dict) -> None:
         args = {k: v for k, v in entry.items() if k not in ("at_ms", "action")}
         self.trace.record("action", f"script: {entry['action']}", action=entry["action"], args=args)
-        apply(self, entry)
+        check_kind(self, entry)
+        ACTIONS[entry["action"]].apply(self, args)
 
     def run(self, until_ms: int | None = None) -> Scenario:
         """Run virtual time to ``until_ms`` (default ``end_ms``): apps step, script actions apply.
@@ -282,8 +296,8 @@ class Scenario:
         sc = cls(seed=data["seed"], name=data["name"], topics=data["topics"], broker_config=data.get("broker_config"),
                  end_ms=data.get("end_ms", 60_000), description=data.get("description", ""))
         for app in data["apps"]:
-            if not isinstance(app, dict) or app.get("kind") not in _KINDS:
-                raise ValueError(f"from_json: each app needs kind in {sorted(_KINDS)}, got {app!r}")
+            if not isinstance(app, dict) or app.get("kind") not in APP_KINDS:
+                raise ValueError(f"from_json: each app needs kind in {sorted(APP_KINDS)}, got {app!r}")
             spec = dict(app.get("spec") or {})
             getattr(sc, f"add_{app['kind']}")(app["name"], **spec)
         if not isinstance(data["script"], list):
@@ -309,6 +323,15 @@ class Scenario:
     def __repr__(self) -> str:
         return (f"Scenario({self.name!r}, seed={self.seed}, now_ms={self.now_ms}, apps={sorted(self.apps)}, "
                 f"script={len(self.script)} actions)")
+
+
+def _action_named(action: Any) -> Action:
+    if not isinstance(action, str):
+        raise TypeError(f"action must be a str, one of {sorted(ACTIONS)}; got {type(action).__name__} {action!r}")
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise ValueError(f"unknown action {action!r}; allowed: {sorted(ACTIONS)}")
+    return spec
 
 
 def _copy(value: Any) -> Any:
