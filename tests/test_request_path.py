@@ -53,13 +53,13 @@ def _client(cluster, **conf):
 def test_request_arrives_after_latency_and_reply_comes_back_after_latency(cluster, stub):
     c = _client(cluster)
     got = []
-    req = c._request("Metadata", lambda resp: got.append((cluster.clock.now_ms, resp)), topics=["t"])
+    req = c._request("ListOffsets", lambda resp: got.append((cluster.clock.now_ms, resp)), partitions=["t"])
     assert stub.arrivals == [] and not req.done
     cluster.advance(3)
-    assert stub.arrivals == [(3, "Metadata", {"topics": ["t"]})] and got == []
+    assert stub.arrivals == [(3, "ListOffsets", {"partitions": ["t"]})] and got == []
     cluster.advance(3)
-    assert got == [(6, ("Metadata", {"topics": ["t"]}))] and req.done and req.response == ("Metadata",
-                                                                                             {"topics": ["t"]})
+    assert got == [(6, ("ListOffsets", {"partitions": ["t"]}))] and req.done
+    assert req.response == ("ListOffsets", {"partitions": ["t"]})
 
 
 def test_extra_delay_and_fire_and_forget(cluster, stub):
@@ -161,3 +161,15 @@ def test_admin_client_is_instant(cluster, stub):
     assert got == [("DescribeCluster", {})] and req.done and cluster.clock.now_ms == 0
     assert admin._roundtrip("Metadata", topics=None) == ("Metadata", {"topics": None})
     assert cluster.clock.now_ms == 0
+
+
+def test_metadata_and_idempotent_init_producer_id_are_instant_for_every_client(cluster, stub):
+    """base.is_instant: the one exception to the latency, besides the admin client."""
+    c = _client(cluster)
+    assert c._roundtrip("Metadata", topics=["t"]) == ("Metadata", {"topics": ["t"]})
+    assert c._roundtrip("InitProducerId", transactional_id=None)[0] == "InitProducerId"
+    assert cluster.clock.now_ms == 0
+    c._request("InitProducerId", None, transactional_id="tx")
+    assert [a[1] for a in stub.arrivals] == ["Metadata", "InitProducerId"]
+    cluster.advance(3)
+    assert len(stub.arrivals) == 3

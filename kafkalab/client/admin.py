@@ -315,21 +315,19 @@ class ClusterMetadata:
         return str(self.cluster_id)
 
 
-def cluster_metadata(cluster: Any, topic: str | None = None) -> ClusterMetadata:
-    """Metadata of ``cluster`` (one topic when ``topic`` is given; unknown topics carry an error)."""
-    if topic is not None and not isinstance(topic, str):
-        raise TypeError(f"list_topics: topic must be str or None, got {topic!r}")
-    names = [topic] if topic is not None else list(cluster.topics)
+def cluster_metadata(md: Any) -> ClusterMetadata:
+    """confluent-kafka's ``ClusterMetadata`` from a Metadata response (``broker.apis.MetadataResult``)."""
     topics = {}
-    for name in names:
-        t = cluster.topics.get(name)
-        if t is None:
-            topics[name] = TopicMetadata(name, {}, KafkaError(ERR.UNKNOWN_TOPIC_OR_PART), False)
+    for name, info in md.topics.items():
+        if info.error is not None:
+            topics[name] = TopicMetadata(name, {}, info.error, False)
         else:
-            topics[name] = TopicMetadata(name, {p: PartitionMetadata(p) for p in range(len(t.partitions))},
-                                         None, t.internal)
-    host = f"{cluster.name}"
-    return ClusterMetadata(cluster.name, 1, {1: BrokerMetadata(1, host, 9092)}, topics, 1, f"{host}:9092/1")
+            topics[name] = TopicMetadata(name, {p: PartitionMetadata(p) for p in range(info.partitions)},
+                                         None, info.internal)
+    brokers = {b.node_id: BrokerMetadata(b.node_id, b.host, b.port) for b in md.brokers}
+    first = md.brokers[0]
+    return ClusterMetadata(md.cluster_id, md.controller_id, brokers, topics, first.node_id,
+                           f"{first.host}:{first.port}/{first.node_id}")
 
 
 def _done(value: Any = None, error: KafkaException | None = None) -> Future:

@@ -12,18 +12,27 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import config as _config
+from ..broker import apis as _apis
 from ..broker import cluster as _cluster
 from ..clock import VirtualClock
 from ..errors import ERR, KafkaError, KafkaException
 from .stats import stats_json
 
-try:
-    from ..broker import apis as _apis
-except ImportError:     # until broker/apis.py lands (issue 16): tests install a stub
-    _apis = None
-
 INFINITE_WAIT_CAP_MS = 300_000
 INT32_MAX_MS = 2**31 - 1
+
+
+def is_instant(client: ClientBase, api: str, fields: dict) -> bool:
+    """The one exception to the request latency: requests answered when sent (see ``ClientBase._request``).
+
+    - every request of the admin client (every ``AdminClient`` future is done when returned);
+    - ``Metadata`` from any client: kafkalab's clients know the cluster's metadata at once
+      (librdkafka keeps a metadata cache that Metadata requests refresh in the background);
+    - ``InitProducerId`` without a transactional id: an idempotent producer has its producer id
+      when it is created (librdkafka sends that request before the first batch).
+    """
+    return client._instant or api == "Metadata" or (api == "InitProducerId" and fields.get("transactional_id")
+                                                    is None)
 
 
 def timeout_ms(timeout: Any, what: str, *, default_infinite: bool = True) -> int | None:
@@ -59,14 +68,15 @@ class InFlightRequest:
     ``rd_kafka_buf_t``.
     """
 
-    __slots__ = ("client", "api", "reply", "fields", "arrived", "responded", "cancelled", "done", "response",
-                 "handle", "deadline_ms", "on_timeout", "timer")
+    __slots__ = ("client", "api", "reply", "fields", "instant", "arrived", "responded", "cancelled", "done",
+                 "response", "handle", "deadline_ms", "on_timeout", "timer")
 
-    def __init__(self, client: ClientBase, api: str, reply: Callable | None, fields: dict) -> None:
+    def __init__(self, client: ClientBase, api: str, reply: Callable | None, fields: dict, instant: bool) -> None:
         self.client = client
         self.api = api
         self.reply = reply
         self.fields = fields
+        self.instant = instant
         self.arrived = False
         self.responded = False
         self.cancelled = False
@@ -91,6 +101,12 @@ class InFlightRequest:
         """
         self.deadline_ms = deadline_ms
         self.on_timeout = (fn, args)
+
+    def stop_timeout(self) -> None:
+        """Stop the request timeout (the caller no longer needs it); the reply still comes."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
 
     def cancel(self) -> None:
         """The client gives up: the reply is dropped and the request timeout stopped.
@@ -125,10 +141,10 @@ class InFlightRequest:
         self.responded = True
         if self.reply is None:
             return
-        client = self.client
-        if client._instant:
+        if self.instant:
             self.deliver(response)
             return
+        client = self.client
         clock = client._clock
         due = clock.now_ms + client._latency_ms + extra_delay_ms
         if self.deadline_ms is not None:
@@ -179,7 +195,7 @@ class ClientBase:
         self._conf = _config.resolve_client(kind, config, **kwargs)
         self._client_id = self._conf["client.id"]
         self._latency_ms = self._conf["kafkalab.request.latency.ms"]
-        self._instant = self._kind == "admin"      # the one exception to the request latency: see _request
+        self._instant = self._kind == "admin"      # the one exception to the request latency: see is_instant
         self._error_cb: Callable | None = self._conf.get("error_cb")
         self._callbacks: deque[tuple[Callable, tuple]] = deque()
         cluster = _cluster.lookup(self._conf.get("bootstrap.servers"))
@@ -250,15 +266,16 @@ class ClientBase:
         closed meanwhile; a request already sent still arrives after a crash (it is on the wire).
         ``reply=None``: no reply is wanted and none is scheduled (fire and forget).
 
-        The admin client is instant, the one exception: its requests are handled when called and
-        their replies delivered before ``_request`` returns (no virtual time passes), so every
-        ``AdminClient`` future is already done when returned.
+        The one exception, ``is_instant`` (the admin client; Metadata; an idempotent producer's
+        InitProducerId): such a request is handled when called and its reply delivered before
+        ``_request`` returns; no virtual time passes.
 
         Returns the ``InFlightRequest`` (``cancel``, ``set_timeout``, ``done``, ``response``).
         The caller checks that a cluster is there (``_require_cluster``) first.
         """
-        req = InFlightRequest(self, api, reply, fields)
-        if self._instant:
+        instant = is_instant(self, api, fields)
+        req = InFlightRequest(self, api, reply, fields, instant)
+        if instant:
             req.arrive()
         else:
             self._clock.call_later(self._latency_ms, req.arrive)
@@ -373,7 +390,7 @@ class ClientBase:
         """The cluster id (None when no broker answers, as confluent-kafka's after its timeout)."""
         self._check_usable()
         timeout_ms(timeout, "cluster_id")
-        return None if self._cluster is None else self._cluster.name
+        return None if self._cluster is None else self._roundtrip("Metadata", topics=[]).cluster_id
 
     def set_sasl_credentials(self, username: str, password: str) -> None:
         """Accepted and ignored: kafkalab has no SASL (confluent-kafka: sets SASL/PLAIN or SCRAM credentials)."""
@@ -389,4 +406,7 @@ class ClientBase:
         self._check_usable()
         timeout_ms(timeout, "list_topics")
         from .admin import cluster_metadata
-        return cluster_metadata(self._require_cluster("Failed to get metadata"), topic)
+        self._require_cluster("Failed to get metadata")
+        if topic is not None and not isinstance(topic, str):
+            raise TypeError(f"list_topics: topic must be str or None, got {topic!r}")
+        return cluster_metadata(self._roundtrip("Metadata", topics=None if topic is None else [topic]))

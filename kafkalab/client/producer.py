@@ -238,15 +238,16 @@ class Producer(TransactionalMixin, Sender, ClientBase):
         return queued
 
     def _lookup_topic(self, topic: str) -> int:
-        cluster = self._cluster
-        if cluster is None:
+        if self._cluster is None:
             return self._set_topic_info(topic, 1)
-        t = cluster.ensure_topic_for_produce(topic)
-        if t is None:
+        info = self._roundtrip("Metadata", topics=[topic], allow_auto_topic_creation=True).topics[topic]
+        if info.error is not None:
+            if info.error.code() != ERR.UNKNOWN_TOPIC_OR_PART:
+                raise KafkaException(info.error)
             raise KafkaException(KafkaError(
                 ERR._UNKNOWN_TOPIC, f"Local: Unknown topic: {topic!r} does not exist and the cluster has "
                                     f"auto.create.topics.enable=false"))
-        return self._set_topic_info(topic, len(t.partitions))
+        return self._set_topic_info(topic, info.partitions)
 
     def _set_topic_info(self, topic: str, count: int) -> tuple[int, list[_Pending]]:
         old = self._topic_info.get(topic)
@@ -292,7 +293,7 @@ class Producer(TransactionalMixin, Sender, ClientBase):
                 self._clock.call_at(first_ms + self._conf["message.timeout.ms"], self._report, tp, records, cbs,
                                     OFFSET_INVALID, KafkaError(ERR._MSG_TIMED_OUT))
             elif self._acks == 0:
-                self._send(self._broker_produce, self._new_batch(tp, records, None, first_ms), 1)
+                self._produce_request(self._new_batch(tp, records, None, first_ms), None)
                 self._report(tp, records, cbs, OFFSET_INVALID, None)
             else:
                 batch = self._new_batch(tp, records, cbs, first_ms)

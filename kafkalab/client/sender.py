@@ -8,11 +8,10 @@ expiry (``_MSG_TIMED_OUT``) and delivery reports. Standard library only.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from ..broker import faults as _faults
-from ..broker.produce import handle_produce
-from ..broker.producer_state import next_sequence
+from ..broker.apis import next_sequence
 from ..errors import ERR, RETRIABLE_PRODUCE_ERRORS, KafkaError
 from .message import OFFSET_INVALID
 
@@ -28,7 +27,7 @@ class ProduceBatch:
     """
 
     __slots__ = ("tp", "records", "cbs", "first_ms", "deadline_ms", "producer_id", "producer_epoch",
-                 "base_sequence", "transactional", "attempts", "done", "timer", "sent_ms", "timeout_ms")
+                 "base_sequence", "transactional", "attempts", "done", "timer", "request", "sent_ms", "timeout_ms")
 
     def __init__(self, tp: tuple[str, int], records: list, cbs: dict | None, first_ms: int,
                  deadline_ms: int | None) -> None:
@@ -43,7 +42,8 @@ class ProduceBatch:
         self.transactional = False
         self.attempts = 0
         self.done = False
-        self.timer: Any = None
+        self.timer: Any = None      # the backoff or expiry timer
+        self.request: Any = None    # the InFlightRequest of the last attempt (its timer: the request timeout)
         self.sent_ms = 0
         self.timeout_ms = 0
 
@@ -88,7 +88,7 @@ class Sender:
         return batch
 
     def _send_batch(self, batch: ProduceBatch) -> None:
-        """Send (or resend) ``batch``; its request times out unless a response arrives in time."""
+        """Send (or resend) ``batch`` as a Produce request; it times out unless a response arrives in time."""
         batch.attempts += 1
         now = self._clock.now_ms
         timeout = self._socket_timeout_ms
@@ -98,34 +98,22 @@ class Sender:
         batch.sent_ms = now
         batch.timeout_ms = timeout
         batch.timer = None
-        self._send(self._broker_produce, batch, batch.attempts)
+        attempt = batch.attempts
+        req = batch.request = self._produce_request(batch, partial(self._on_produce_response, batch, attempt))
+        req.set_timeout(now + timeout, self._on_request_timeout, batch, attempt, timeout)
 
-    def _broker_produce(self, batch: ProduceBatch, attempt: int) -> None:
-        """At the broker: handle the request and send the response back (unless a fault drops it).
-
-        The client's request timeout (``sent_ms + timeout_ms``) is armed here, only when the
-        response will not arrive before it: responses are lost or late only through faults, so
-        this is the same as arming it at send time, without a timer per request.
-        """
+    def _produce_request(self, batch: ProduceBatch, reply: Any) -> Any:
+        """Produce (``reply`` None: acks=0, no response is wanted)."""
         tp = batch.tp
-        res = handle_produce(self._cluster, tp[0], tp[1], batch.records, producer_id=batch.producer_id,
-                             producer_epoch=batch.producer_epoch, base_sequence=batch.base_sequence,
-                             transactional=batch.transactional, client_id=self._client_id)
-        if batch.cbs is None:
-            return
-        clock = self._clock
-        timeout_at = batch.sent_ms + batch.timeout_ms
-        arrival = None if res.fault == _faults.LOSE_RESPONSE else clock.now_ms + self._latency_ms + res.delay_ms
-        if arrival is None or arrival >= timeout_at:
-            batch.timer = clock.call_at(timeout_at, self._on_request_timeout, batch, attempt, batch.timeout_ms)
-        if arrival is not None:
-            clock.call_at(arrival, self._deliver_response, self._on_produce_response, (batch, attempt, res))
+        return self._request("Produce", reply, topic=tp[0], partition=tp[1], records=batch.records,
+                             producer_id=batch.producer_id, producer_epoch=batch.producer_epoch,
+                             base_sequence=batch.base_sequence, transactional=batch.transactional,
+                             client_id=self._client_id)
 
     def _on_produce_response(self, batch: ProduceBatch, attempt: int, res: Any) -> None:
         if batch.done or attempt != batch.attempts:
             return  # a late response to a request that already timed out and was retried
-        if batch.timer is not None:
-            batch.timer.cancel()
+        self._stop_timers(batch)
         err = res.error
         if not err:
             self._complete(batch, res.base_offset)
@@ -187,8 +175,7 @@ class Sender:
     def _fail(self, batch: ProduceBatch, err: KafkaError, reason: str | None = None) -> None:
         """Fail ``batch`` for good: every record gets ``err`` in its delivery report."""
         batch.done = True
-        if batch.timer is not None:
-            batch.timer.cancel()
+        self._stop_timers(batch)
         self._forget(batch)
         kind = "message_timed_out" if err.code() == ERR._MSG_TIMED_OUT else "produce_error"
         self._cluster.trace.record(kind, reason or err.str(), client=self._name, client_id=self._client_id,
@@ -201,6 +188,13 @@ class Sender:
         elif self._idempotent and batch.base_sequence >= 0:
             self._bump_idempotent_epoch(f"batch {batch.tp[0]}-{batch.tp[1]} seq {batch.base_sequence} failed "
                                         f"({err.name()}): later sequences would leave a gap")
+
+    @staticmethod
+    def _stop_timers(batch: ProduceBatch) -> None:
+        if batch.timer is not None:
+            batch.timer.cancel()
+        if batch.request is not None:
+            batch.request.stop_timeout()
 
     def _forget(self, batch: ProduceBatch) -> None:
         unacked = self._unacked.get(batch.tp)
@@ -217,6 +211,5 @@ class Sender:
     def _cancel_batches(self) -> None:
         for unacked in self._unacked.values():
             for batch in unacked:
-                if batch.timer is not None:
-                    batch.timer.cancel()
+                self._stop_timers(batch)
         self._unacked.clear()

@@ -13,7 +13,6 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
-from ..broker.transactions import transaction_coordinator
 from ..errors import ERR, KafkaError, KafkaException
 from .base import timeout_ms
 from .message import TopicPartition
@@ -81,8 +80,10 @@ class TransactionalMixin:
         self._txn_has_offsets = False
         self._txn_need_bump = False
         if self._txn_id is None and self._conf["enable.idempotence"] and self._cluster is not None:
-            self.producer_id, self.producer_epoch = transaction_coordinator(self._cluster).allocate_producer_id(
-                self._client_id, f"idempotent producer {self._name} started (InitProducerId without transactional.id)")
+            res = self._roundtrip("InitProducerId", transactional_id=None, client_id=self._client_id,
+                                  reason=f"idempotent producer {self._name} started (InitProducerId without "
+                                         f"transactional.id)")
+            self.producer_id, self.producer_epoch = res.producer_id, res.producer_epoch
 
     # -- state -----------------------------------------------------------------------------------------
     def _txn_set_state(self, new: str, reason: str) -> None:
@@ -145,12 +146,13 @@ class TransactionalMixin:
         op.done = True
 
     # -- requests --------------------------------------------------------------------------------------
-    def _txn_call(self, fn: Callable, args: tuple, on_reply: Callable) -> None:
-        """Send ``fn(*args)`` to the coordinator; ``on_reply(result)`` runs one latency after it ran."""
-        self._send(self._txn_at_broker, fn, args, on_reply)
+    def _txn_call(self, api: str, on_reply: Callable, **fields: Any) -> None:
+        """Send ``api`` to the transaction coordinator; ``on_reply(response)`` runs one latency after it answered.
 
-    def _txn_at_broker(self, fn: Callable, args: tuple, on_reply: Callable) -> None:
-        self._respond(on_reply, fn(*args))
+        The coordinator computes its answer when the request arrives (one latency after sending).
+        """
+        self._require_cluster("Failed to find transaction coordinator")
+        self._request(api, on_reply, transactional_id=self._txn_id, client_id=self._client_id, **fields)
 
     def _txn_wait(self, op: _TxnOp, timeout: Any, api: str) -> None:
         self._txn_op = op
@@ -161,9 +163,6 @@ class TransactionalMixin:
         self._txn_op = None
         if op.error is not None:
             raise KafkaException(op.error)
-
-    def _coordinator(self) -> Any:
-        return transaction_coordinator(self._require_cluster("Failed to find transaction coordinator"))
 
     # -- init / begin ----------------------------------------------------------------------------------
     def init_transactions(self, timeout: float = -1) -> None:
@@ -178,18 +177,15 @@ class TransactionalMixin:
         self._txn_require("init_transactions", INIT, WAIT_PID)
         op = self._txn_op
         if op is None:
-            coordinator = self._coordinator()
+            self._require_cluster("Failed to find transaction coordinator")
             op = _TxnOp("init_transactions")
             self._txn_set_state(WAIT_PID, "init_transactions()")
-            self._txn_call(coordinator.init_producer_id,
-                           (self._txn_id, self._conf["transaction.timeout.ms"], self._on_init_reply(op),
-                            self._client_id), lambda _: None)
+            self._txn_init_producer_id(op)
         self._txn_wait(op, timeout, "init_transactions")
 
-    def _on_init_reply(self, op: _TxnOp) -> Callable[[int, int, int], None]:
-        def reply(err: int, producer_id: int, epoch: int) -> None:
-            self._respond(self._init_done, op, err, producer_id, epoch)
-        return reply
+    def _txn_init_producer_id(self, op: _TxnOp) -> None:
+        self._txn_call("InitProducerId", lambda res: self._init_done(op, *res),
+                       transaction_timeout_ms=self._conf["transaction.timeout.ms"])
 
     def _init_done(self, op: _TxnOp, err: int, producer_id: int, epoch: int) -> None:
         if err:
@@ -235,9 +231,8 @@ class TransactionalMixin:
             self._txn_add_partitions(tps)
 
     def _txn_add_partitions(self, tps: list[tuple[str, int]]) -> None:
-        coordinator = self._coordinator()
-        self._txn_call(coordinator.add_partitions, (self._txn_id, self.producer_id, self.producer_epoch, tps,
-                                                    self._client_id), lambda err: self._on_partitions_added(tps, err))
+        self._txn_call("AddPartitionsToTxn", lambda err: self._on_partitions_added(tps, err),
+                       producer_id=self.producer_id, producer_epoch=self.producer_epoch, partitions=tps)
 
     def _on_partitions_added(self, tps: list[tuple[str, int]], err: int) -> None:
         if err in _RETRY:
@@ -301,9 +296,6 @@ class TransactionalMixin:
         self._txn_wait(op, timeout, "send_offsets_to_transaction")
 
     def _txn_add_offsets(self, op: _TxnOp, meta: Any, offsets: dict) -> None:
-        coordinator = self._coordinator()
-        args = (self._txn_id, self.producer_id, self.producer_epoch, meta.group_id, self._client_id)
-
         def on_added(err: int) -> None:
             if err in _RETRY:
                 self._clock.call_later(20, self._txn_add_offsets, op, meta, offsets)
@@ -311,8 +303,10 @@ class TransactionalMixin:
                 self._txn_reply_error(op, err, "AddOffsetsToTxn")
             else:
                 self._txn_has_offsets = True
-                self._txn_call(coordinator.txn_offset_commit, (self._txn_id, self.producer_id, self.producer_epoch,
-                                                               meta, offsets, self._client_id), on_committed)
+                self._txn_call("TxnOffsetCommit", on_committed, producer_id=self.producer_id,
+                               producer_epoch=self.producer_epoch, group_id=meta.group_id, member_id=meta.member_id,
+                               generation_id=meta.generation_id, group_instance_id=meta.group_instance_id,
+                               offsets=offsets)
 
         def on_committed(err: int) -> None:
             if err:
@@ -320,7 +314,8 @@ class TransactionalMixin:
             else:
                 op.done = True
 
-        self._txn_call(coordinator.add_offsets, args, on_added)
+        self._txn_call("AddOffsetsToTxn", on_added, producer_id=self.producer_id, producer_epoch=self.producer_epoch,
+                       group_id=meta.group_id)
 
     # -- commit / abort --------------------------------------------------------------------------------
     def commit_transaction(self, timeout: float = -1) -> None:
@@ -376,10 +371,7 @@ class TransactionalMixin:
             self._txn_set_state(ABORTING, "abort_transaction(): sending EndTxn(ABORT)")
             op = _TxnOp("abort_transaction")
             if self._txn_need_bump:
-                coordinator = self._coordinator()
-                self._txn_call(coordinator.init_producer_id,
-                               (self._txn_id, self._conf["transaction.timeout.ms"], self._on_init_reply(op),
-                                self._client_id), lambda _: None)
+                self._txn_init_producer_id(op)
                 self._txn_op = op
             else:
                 self._txn_end(op, False)
@@ -390,7 +382,6 @@ class TransactionalMixin:
 
     def _txn_end(self, op: _TxnOp, commit: bool) -> None:
         self._txn_op = op
-        coordinator = self._coordinator()
 
         def on_reply(err: int) -> None:
             if err in _RETRY:
@@ -404,8 +395,8 @@ class TransactionalMixin:
                     self._txn_set_state(READY, "EndTxn(COMMIT) accepted")
                 op.done = True
 
-        self._txn_call(coordinator.end_transaction, (self._txn_id, self.producer_id, self.producer_epoch, commit,
-                                                     self._client_id), on_reply)
+        self._txn_call("EndTxn", on_reply, producer_id=self.producer_id, producer_epoch=self.producer_epoch,
+                       commit=commit)
 
     def _abort_open_transaction(self) -> None:
         """``close()``: abort a transaction left open, ignoring errors."""
