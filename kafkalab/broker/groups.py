@@ -176,14 +176,13 @@ class GroupCoordinator:
         grp.state_since_ms = self.clock.now_ms
         self.trace.record("group_state", reason, group=grp.group_id, old=old.value, new=new.value,
                           generation_id=grp.generation_id)
-        if new is GroupState.EMPTY:
-            self.offsets.on_group_empty(grp)
 
     def _new_member_id(self, prefix: str) -> str:
         return f"{prefix}-{uuid.UUID(int=self.cluster.rng.getrandbits(128), version=4)}"
 
-    def _validate_member(self, grp: ClassicGroup | None, member_id: str, instance_id: str | None) -> int:
-        """0, or UNKNOWN_MEMBER_ID / FENCED_INSTANCE_ID (``ClassicGroup.validateMember``)."""
+    def validate_member(self, grp: ClassicGroup | None, member_id: str, instance_id: str | None) -> int:
+        """0 if ``member_id`` (with ``instance_id`` for a static member) belongs to ``grp``, else
+        UNKNOWN_MEMBER_ID / FENCED_INSTANCE_ID (``ClassicGroup.validateMember``)."""
         if grp is None:
             return ERR.UNKNOWN_MEMBER_ID
         if instance_id is not None:
@@ -194,6 +193,55 @@ class GroupCoordinator:
                 return ERR.FENCED_INSTANCE_ID
             return 0
         return 0 if member_id in grp.members else ERR.UNKNOWN_MEMBER_ID
+
+    # -- what the offsets depend on -----------------------------------------------------------------
+    def validate_offset_commit(self, group_id: str, member_id: str, generation_id: int,
+                               group_instance_id: str | None, transactional: bool = False) -> int:
+        """0 if an OffsetCommit (or a TxnOffsetCommit) may be applied, else the error code to answer.
+
+        A standalone commit (``generation_id`` < 0, no member id) creates an unknown group and is
+        accepted only while the group is Empty; a member's commit must carry its current generation,
+        and is refused during CompletingRebalance (REBALANCE_IN_PROGRESS) unless transactional.
+
+        Kafka: ``ClassicGroup.validateOffsetCommit``.
+        """
+        grp = self.group(group_id)
+        if grp is None:
+            if generation_id < 0:
+                grp = self.group(group_id, create=True)
+            else:
+                return ERR.ILLEGAL_GENERATION
+        if grp.state is GroupState.DEAD:
+            return ERR.COORDINATOR_NOT_AVAILABLE
+        if generation_id < 0 and grp.state is GroupState.EMPTY:
+            return 0
+        if generation_id >= 0 or member_id or group_instance_id is not None:
+            err = self.validate_member(grp, member_id, group_instance_id)
+            if err:
+                return err
+            if generation_id != grp.generation_id:
+                return ERR.ILLEGAL_GENERATION
+        elif not transactional and grp.state is not GroupState.EMPTY:
+            return ERR.UNKNOWN_MEMBER_ID
+        if not transactional and grp.state is GroupState.COMPLETING_REBALANCE:
+            return ERR.REBALANCE_IN_PROGRESS
+        return 0
+
+    def offsets_expire_since(self, group_id: str) -> int | None:
+        """From when the group's committed offsets age towards ``offsets.retention.minutes`` (KIP-211).
+
+        None while the group is not Empty (its offsets do not expire); the time it became Empty for a
+        group that had members; 0 (each offset then ages from its own commit time) for a group that
+        never had members or does not exist.
+
+        Kafka: ``ClassicGroup.offsetExpirationCondition`` (the current state's timestamp).
+        """
+        grp = self.groups.get(group_id)
+        if grp is None:
+            return 0
+        if grp.state is not GroupState.EMPTY:
+            return None
+        return grp.state_since_ms if grp.protocol_type is not None else 0
 
     # -- JoinGroup --------------------------------------------------------------------------------
     def join(self, group_id: str, *, member_id: str, group_instance_id: str | None, client_id: str,
@@ -266,7 +314,7 @@ class GroupCoordinator:
         self._maybe_complete_join(grp)
 
     def _join_known(self, grp, member_id, instance_id, protocols, session_ms, rebalance_ms, reply) -> None:
-        err = self._validate_member(grp, member_id, instance_id)
+        err = self.validate_member(grp, member_id, instance_id)
         if err:
             reply(JoinResult(err, member_id=member_id, reason="JoinGroup rejected"))
             return
@@ -374,7 +422,7 @@ class GroupCoordinator:
              reply: Callable[[int, list], None]) -> None:
         """Handle SyncGroup; the leader's ``assignments`` complete the rebalance for everyone."""
         grp = self.groups.get(group_id)
-        err = self._validate_member(grp, member_id, group_instance_id)
+        err = self.validate_member(grp, member_id, group_instance_id)
         if err:
             reply(err, [])
             return
@@ -407,7 +455,7 @@ class GroupCoordinator:
     def heartbeat(self, group_id: str, member_id: str, generation_id: int, group_instance_id: str | None) -> int:
         """Handle a Heartbeat; returns 0, REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID ..."""
         grp = self.groups.get(group_id)
-        err = self._validate_member(grp, member_id, group_instance_id)
+        err = self.validate_member(grp, member_id, group_instance_id)
         if err:
             return err
         if generation_id != grp.generation_id:
@@ -420,7 +468,7 @@ class GroupCoordinator:
     def leave(self, group_id: str, member_id: str, group_instance_id: str | None, reason: str) -> int:
         """Handle LeaveGroup: remove the member and rebalance the rest."""
         grp = self.groups.get(group_id)
-        err = self._validate_member(grp, member_id, group_instance_id)
+        err = self.validate_member(grp, member_id, group_instance_id)
         if err:
             return err
         self._remove_member(grp, grp.members[member_id], "leave_group", reason)

@@ -1,10 +1,10 @@
 """Offset commits on the coordinator: validation, storage, fetch, and expiry.
 
-Owns ``OffsetManager``: validates OffsetCommit requests exactly as
-``ClassicGroup.validateOffsetCommit`` (zombies get UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION or
+Owns ``OffsetManager``: applies OffsetCommit requests the group coordinator validated
+(``GroupCoordinator.validate_offset_commit``: zombies get UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION or
 REBALANCE_IN_PROGRESS; standalone commits only while the group is Empty), writes each commit as
-a record to ``__consumer_offsets``, and expires offsets of Empty groups (KIP-211).
-Standard library only.
+a record to ``__consumer_offsets``, and expires offsets of Empty groups (KIP-211). It asks the
+group coordinator only through its public methods. Standard library only.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..clock import Priority
-from ..errors import ERR
+from ..errors import ERR, KafkaError
 from .offsets import OffsetAndMetadata, write_commit
 from .periodic import QuietPeriodic
 
@@ -30,7 +30,6 @@ class OffsetManager:
         self.coordinator = coordinator
         self.trace = cluster.trace
         self.committed: dict[str, dict[tuple[str, int], OffsetAndMetadata]] = {}
-        self.empty_since_ms: dict[str, int] = {}
         self._expiry = QuietPeriodic(cluster.clock, cluster.trace,
                                      lambda: cluster.broker_config["offsets.retention.check.interval.ms"],
                                      self._expire, self._next_expiry_ms, Priority.EXPIRY)
@@ -39,30 +38,10 @@ class OffsetManager:
                  group_instance_id: str | None, transactional: bool = False) -> int:
         """0 if the commit may be applied, else the error code the broker answers with.
 
-        Kafka: ``OffsetMetadataManager.validateOffsetCommit`` / ``ClassicGroup.validateOffsetCommit``.
+        The group decides (``GroupCoordinator.validate_offset_commit``).
         """
-        from .groups import GroupState
-        grp = self.coordinator.group(group_id)
-        if grp is None:
-            if generation_id < 0:
-                grp = self.coordinator.group(group_id, create=True)
-            else:
-                return ERR.ILLEGAL_GENERATION
-        if grp.state is GroupState.DEAD:
-            return ERR.COORDINATOR_NOT_AVAILABLE
-        if generation_id < 0 and grp.state is GroupState.EMPTY:
-            return 0
-        if generation_id >= 0 or member_id or group_instance_id is not None:
-            err = self.coordinator._validate_member(grp, member_id, group_instance_id)
-            if err:
-                return err
-            if generation_id != grp.generation_id:
-                return ERR.ILLEGAL_GENERATION
-        elif not transactional and grp.state is not GroupState.EMPTY:
-            return ERR.UNKNOWN_MEMBER_ID
-        if not transactional and grp.state is GroupState.COMPLETING_REBALANCE:
-            return ERR.REBALANCE_IN_PROGRESS
-        return 0
+        return self.coordinator.validate_offset_commit(group_id, member_id, generation_id, group_instance_id,
+                                                       transactional)
 
     def commit(self, group_id: str, member_id: str, generation_id: int, group_instance_id: str | None,
                offsets: dict[tuple[str, int], tuple[int, str]], client_id: str = "") -> dict[tuple[str, int], int]:
@@ -130,9 +109,6 @@ class OffsetManager:
             write_commit(self.cluster, group_id, dict.fromkeys(committed), reason=reason)
 
     # -- expiry (KIP-211) ---------------------------------------------------------------------------
-    def on_group_empty(self, grp: Any) -> None:
-        self.empty_since_ms[grp.group_id] = self.cluster.now_ms
-
     def _ensure_expiry_timer(self) -> None:
         """Run ``_expire`` every ``offsets.retention.check.interval.ms`` while offsets are committed.
 
@@ -144,37 +120,28 @@ class OffsetManager:
     def _next_expiry_ms(self) -> int | None:
         """After an expiry check that changed nothing: when the next offset of an Empty (or standalone)
         group reaches ``offsets.retention.minutes``; None if none can by time alone."""
-        from .groups import GroupState
         retention_ms = self.cluster.broker_config["offsets.retention.minutes"] * 60_000
         due = None
         for group_id, committed in self.committed.items():
-            grp = self.coordinator.group(group_id)
-            if grp is not None and grp.state is not GroupState.EMPTY:
+            since = self.coordinator.offsets_expire_since(group_id)
+            if since is None:
                 continue
-            had_members = grp is not None and grp.protocol_type is not None
-            since = self.empty_since_ms.get(group_id, 0)
             for oam in committed.values():
-                at = (max(since, oam.commit_ms) if had_members else oam.commit_ms) + retention_ms
+                at = max(since, oam.commit_ms) + retention_ms
                 due = at if due is None or at < due else due
         return due
 
     def _expire(self) -> None:
         """Expire offsets of Empty groups ``offsets.retention.minutes`` after they became Empty
-        (standalone groups: after the last commit)."""
-        from .groups import GroupState
+        (standalone groups: after the last commit); a group left with no offsets is deleted."""
         now = self.cluster.now_ms
         retention_ms = self.cluster.broker_config["offsets.retention.minutes"] * 60_000
         for group_id in list(self.committed):
-            grp = self.coordinator.group(group_id)
-            if grp is not None and grp.state is not GroupState.EMPTY:
+            since = self.coordinator.offsets_expire_since(group_id)
+            if since is None:
                 continue
-            had_members = grp is not None and grp.protocol_type is not None
             committed = self.committed[group_id]
-            expired = {}
-            for tp, oam in committed.items():
-                base = max(self.empty_since_ms.get(group_id, 0), oam.commit_ms) if had_members else oam.commit_ms
-                if now - base >= retention_ms:
-                    expired[tp] = oam
+            expired = {tp: oam for tp, oam in committed.items() if now - max(since, oam.commit_ms) >= retention_ms}
             if expired:
                 for tp in expired:
                     del committed[tp]
@@ -184,9 +151,7 @@ class OffsetManager:
                                   partitions=[[t, p] for t, p in expired])
             if not committed:
                 del self.committed[group_id]
-                if grp is not None and grp.state is GroupState.EMPTY:
-                    self.coordinator._transition(grp, GroupState.DEAD, "Empty group has no offsets left")
-                    del self.coordinator.groups[group_id]
+                self.coordinator.delete_group(group_id, "Empty group has no offsets left")
         if not self.committed:
             self._expiry.stop()
 
@@ -197,5 +162,4 @@ class OffsetManager:
 
 
 def _name(code: int) -> str:
-    from ..errors import KafkaError
     return KafkaError(code).name()

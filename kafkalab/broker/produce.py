@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from ..errors import ERR
+from ..errors import ERR, KafkaError
 from . import faults as _faults
 from .producer_state import ProducerStateError
 
@@ -89,5 +89,4 @@ def _refused(cluster: Any, topic: str, partition: int, producer_id: int, base_se
 
 
 def _name(code: int) -> str:
-    from ..errors import KafkaError
     return KafkaError(code).name()

@@ -259,7 +259,7 @@ class TransactionCoordinator:
             tp = (OFFSETS_TOPIC, offsets_partition(self.cluster, group_id))
             err = 0 if meta.state is S.ONGOING and tp in meta.partitions else ERR.INVALID_TXN_STATE
         if not err:
-            err = self.cluster.group_coordinator.offsets.validate(
+            err = self.cluster.group_coordinator.validate_offset_commit(
                 group_id, group_metadata.member_id, group_metadata.generation_id,
                 group_metadata.group_instance_id, transactional=True)
         shown = [[t, p, o] for (t, p), o in offsets.items()]
