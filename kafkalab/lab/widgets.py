@@ -26,6 +26,7 @@ from kafkalab.lab import figcheck
 from kafkalab.lab.plots_common import plural
 from kafkalab.lab.widgets_controls import Controls, app_kind, spec_of
 from kafkalab.lab.widgets_view import PLOTS, DrawFn, PanelView
+from kafkalab.sim.scenario import Scenario
 
 __all__ = ["PLOTS", "ScenarioPanel"]
 
@@ -76,7 +77,9 @@ class ScenarioPanel:
                  topic: str | None = None, partition: int = 0, run_steps_ms: tuple[int, ...] = (1_000, 10_000, 60_000),
                  burst: int = 20, sliders: tuple[str, ...] | None = None, crash_point: str = "now") -> None:
         self.view = PanelView(plot, _scope(scenario, plot, group, topic, partition))   # checks plot first
-        if not getattr(scenario, "started", True) and scenario.script:     # built, never run: play its script
+        if not isinstance(scenario, Scenario):
+            raise TypeError(f"ScenarioPanel: scenario must be a kafkalab.sim.Scenario, got {type(scenario).__name__}")
+        if not scenario.started and scenario.script:     # built, never run: play its script
             scenario.run(until_ms=max([scenario.end_ms, *(int(s["at_ms"]) for s in scenario.script)]))
         self.scenario = scenario
         self._quiet = False
@@ -191,7 +194,7 @@ class ScenarioPanel:
     # -- internals -------------------------------------------------------------------------
     def _act(self, action: str, args: dict, *, from_click: bool) -> bool:
         what = " ".join([action, *(f"{k}={v}" for k, v in args.items())])
-        before = len(getattr(self.scenario, "outcomes", []))
+        before = len(self.scenario.outcomes)
         try:
             self.scenario.act(action, **args)
             reason = self._no_effect(action, args, before)

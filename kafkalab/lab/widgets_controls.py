@@ -11,6 +11,10 @@ from typing import Any
 
 import ipywidgets as w
 
+from ..sim.actions import APP_KINDS
+from ..sim.apps import App
+from ..sim.apps_pipeline import PipelineApp
+
 #: slider name -> (applies to: consumer | topic | producer, config key for set_config, the values offered, default).
 #: The values are a few steps a learner can tell apart (the setting in effect is added when it is not one).
 SLIDERS: dict[str, tuple[str, str, tuple[int, ...], int]] = {
@@ -31,20 +35,15 @@ ALL = "all consumers"
 
 def app_kind(app: Any) -> str:
     """``"consumer"``, ``"producer"``, ``"pipeline"`` or ``"other"`` for a simulated app."""
-    kind = getattr(app, "kind", None)
-    if kind in ("consumer", "producer", "pipeline"):
-        return kind
-    name = type(app).__name__.lower()
-    for k in ("pipeline", "consumer", "producer"):
-        if k in name:
-            return k
+    for kind, cls in APP_KINDS.items():
+        if isinstance(app, cls):
+            return kind
     return "other"
 
 
 def spec_of(app: Any) -> dict:
-    """The app's settings (``App.spec``), or an empty dict."""
-    spec = getattr(app, "spec", None)
-    return spec if isinstance(spec, dict) else {}
+    """The app's settings (``App.spec``), or an empty dict for anything that is not a ``kafkalab.sim`` app."""
+    return app.spec if isinstance(app, App) else {}
 
 
 def consumer_names(scenario: Any) -> list[str]:
@@ -137,8 +136,8 @@ class Controls:
     def _pipeline_row(self, name: str) -> w.HBox:
         act = self.panel.clicked
         app = self.scenario.apps[name]
-        point = self.crash_point if self.crash_point in getattr(app, "points", ("now",)) else "now"
-        if point == "in_transaction" and not getattr(app, "exactly_once", False):
+        point = self.crash_point if isinstance(app, App) and self.crash_point in app.points else "now"
+        if point == "in_transaction" and not (isinstance(app, PipelineApp) and app.exactly_once):
             point = "now"
         when = "now" if point == "now" else f"at its next {point} point (press run to get there)"
         return w.HBox([
