@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 
 from ..clock import Priority
 from ..errors import ERR
-from .assignors import select_protocol
 from .offset_manager import OffsetManager
+from .protocol_selection import select_protocol
 
 
 class GroupState(Enum):
