@@ -60,6 +60,16 @@ def _merge_default_topic_config(config: dict) -> dict:
     return config
 
 
+def admin_request(cluster: Any, api: str, /, **fields: Any) -> Any:
+    """An admin tool's request with no client object (``describe_groups_text``): instant, as the admin client's.
+
+    Returns the handler's response (``broker.apis.handle``); the handler must answer at once.
+    """
+    out: list = []
+    _apis.handle(cluster, api, lambda response, extra_delay_ms=0: out.append(response), **fields)
+    return out[0]
+
+
 class InFlightRequest:
     """One request a client sent: on the wire, at the broker, or answered.
 

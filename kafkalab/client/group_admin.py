@@ -13,7 +13,9 @@ from enum import Enum
 from typing import Any
 
 from ..errors import ERR, KafkaError, KafkaException
+from ..lag import consumer_lag
 from . import admin_checks as check
+from .base import admin_request
 from .message import TopicPartition
 from .model import ConsumerGroupType, Node
 
@@ -115,10 +117,9 @@ class GroupAdmin:
         check.timeouts(request_timeout)
         if self._cluster is None:
             return _future(ListConsumerGroupsResult(errors=[KafkaError(ERR._TIMED_OUT)]))
-        cluster = self._cluster
-        valid = [ConsumerGroupListing(g.group_id, g.protocol_type is None, _STATE_MAP[g.state.value])
-                 for g in cluster.group_coordinator.groups.values()
-                 if (not states or _STATE_MAP[g.state.value] in states)
+        valid = [ConsumerGroupListing(g.group_id, g.protocol_type is None, _STATE_MAP[g.state])
+                 for g in self._roundtrip("ListGroups")
+                 if (not states or _STATE_MAP[g.state] in states)
                  and (not types or ConsumerGroupType.CLASSIC in types)]
         return _future(ListConsumerGroupsResult(valid=sorted(valid, key=lambda x: x.group_id)))
 
@@ -131,20 +132,20 @@ class GroupAdmin:
         check.timeouts(request_timeout)
         if self._cluster is None:
             return {gid: _timed_out() for gid in group_ids}
-        cluster = self._cluster
+        coordinator = self._roundtrip("FindCoordinator", key=group_ids[0] if group_ids else "").node
+        node = Node(coordinator.node_id, coordinator.host, coordinator.port)
+        described = self._roundtrip("DescribeGroups", group_ids=list(group_ids))
         out = {}
         for gid in group_ids:
-            grp = cluster.group_coordinator.group(gid)
+            grp = described[gid]
             if grp is None:
-                out[gid] = _future(ConsumerGroupDescription(gid, False, [], "", ConsumerGroupState.DEAD,
-                                                            Node(1, cluster.name, 9092)))
+                out[gid] = _future(ConsumerGroupDescription(gid, False, [], "", ConsumerGroupState.DEAD, node))
                 continue
             members = [MemberDescription(m.member_id, m.client_id, "/127.0.0.1",
                                          MemberAssignment([TopicPartition(t, p) for t, p in m.assignment]),
-                                         m.group_instance_id) for m in grp.members.values()]
+                                         m.group_instance_id) for m in grp.members]
             out[gid] = _future(ConsumerGroupDescription(gid, grp.protocol_type is None, members,
-                                                        grp.protocol_name or "", _STATE_MAP[grp.state.value],
-                                                        Node(1, cluster.name, 9092)))
+                                                        grp.protocol_name or "", _STATE_MAP[grp.state], node))
         return out
 
     def list_consumer_group_offsets(self, list_consumer_group_offsets_request: list[ConsumerGroupTopicPartitions],
@@ -158,14 +159,13 @@ class GroupAdmin:
         req = reqs[0]
         if self._cluster is None:
             return {req.group_id: _timed_out(_NO_RESPONSE)}
-        cluster = self._cluster
-        committed = cluster.group_coordinator.offsets.committed.get(req.group_id, {})
-        if req.topic_partitions is None:
-            tps = [TopicPartition(t, p, o.offset) for (t, p), o in sorted(committed.items())]
+        wanted = None if req.topic_partitions is None else [(tp.topic, tp.partition) for tp in req.topic_partitions]
+        found = self._roundtrip("OffsetFetch", group_id=req.group_id, partitions=wanted).offsets
+        if wanted is None:
+            tps = [TopicPartition(t, p, o.offset) for (t, p), o in sorted(found.items())]
         else:
-            tps = [TopicPartition(tp.topic, tp.partition,
-                                  committed[(tp.topic, tp.partition)].offset if (tp.topic, tp.partition) in committed
-                                  else -1001) for tp in req.topic_partitions]
+            tps = [TopicPartition(t, p, found[(t, p)].offset if found.get((t, p)) is not None else -1001)
+                   for t, p in wanted]
         return {req.group_id: _future(ConsumerGroupTopicPartitions(req.group_id, tps))}
 
     def alter_consumer_group_offsets(self, alter_consumer_group_offsets_request: list[ConsumerGroupTopicPartitions],
@@ -178,9 +178,9 @@ class GroupAdmin:
         req = reqs[0]
         if self._cluster is None:
             return {req.group_id: _timed_out(_NO_RESPONSE)}
-        cluster = self._cluster
         offsets = {(tp.topic, tp.partition): (tp.offset, tp.metadata or "") for tp in req.topic_partitions or []}
-        results = cluster.group_coordinator.offsets.commit(req.group_id, "", -1, None, offsets, client_id="admin")
+        results = self._roundtrip("OffsetCommit", group_id=req.group_id, member_id="", generation_id=-1,
+                                  group_instance_id=None, offsets=offsets, client_id="admin")
         first = next((c for c in results.values() if c), 0)
         if first:
             return {req.group_id: _future(exc=KafkaException(KafkaError(first)))}
@@ -193,21 +193,10 @@ class GroupAdmin:
         check.timeouts(request_timeout)
         if self._cluster is None:
             return {gid: _timed_out() for gid in group_ids}
-        cluster = self._cluster
         out = {}
-        gc = cluster.group_coordinator
-        for gid in group_ids:
-            grp = gc.group(gid)
-            if grp is None:
-                out[gid] = _future(exc=KafkaException(KafkaError(ERR.GROUP_ID_NOT_FOUND)))
-            elif grp.members:
-                out[gid] = _future(exc=KafkaException(KafkaError(ERR.NON_EMPTY_GROUP)))
-            else:
-                gc.offsets.delete_group_offsets(gid, "delete_consumer_groups")
-                from ..broker.groups import GroupState
-                gc._transition(grp, GroupState.DEAD, "delete_consumer_groups")
-                del gc.groups[gid]
-                out[gid] = _future(None)
+        for gid in group_ids:      # one request per group, in order (a group named twice: its second answer)
+            err = self._roundtrip("DeleteGroups", group_ids=[gid])[gid]
+            out[gid] = _future(exc=KafkaException(KafkaError(err))) if err else _future(None)
         return out
 
 
@@ -220,23 +209,24 @@ def describe_groups_text(cluster: Any, group_id: str) -> tuple[str, str]:
 
     Kafka: ``tools/.../consumer/group/ConsumerGroupCommand.java``.
     """
-    gc = cluster.group_coordinator
-    grp = gc.group(group_id)
-    committed = gc.offsets.committed.get(group_id, {})
+    grp = admin_request(cluster, "DescribeGroups", group_ids=[group_id])[group_id]
+    committed = {tp: oam.offset for tp, oam in
+                 admin_request(cluster, "OffsetFetch", group_id=group_id, partitions=None).offsets.items()
+                 if oam is not None}
     if grp is None and not committed:
         return "", f"Error: Consumer group '{group_id}' does not exist."
     rows = []
     owner = {}
     if grp is not None:
-        for m in grp.members.values():
+        for m in grp.members:
             for tp in m.assignment:
                 owner[tp] = m
     tps = sorted(set(owner) | set(committed))
-    for t, p in tps:
-        log = cluster.topics[t].partitions[p] if t in cluster.topics else None
-        end = log.high_watermark if log is not None else None
-        cur = committed[(t, p)].offset if (t, p) in committed else None
-        lag = (end - cur) if (end is not None and cur is not None) else None
+    ends = admin_request(cluster, "ListOffsets", partitions=[(t, p, "latest") for t, p in tps])
+    for (t, p), end_result in zip(tps, ends):
+        end = end_result.value[0] if end_result.error is None else None
+        cur = committed.get((t, p))
+        lag = consumer_lag(end, cur)
         m = owner.get((t, p))
         rows.append([group_id, t, str(p), _dash(cur), _dash(end), _dash(lag),
                      m.member_id if m else "-", "/127.0.0.1" if m else "-", m.client_id if m else "-"])
@@ -245,9 +235,9 @@ def describe_groups_text(cluster: Any, group_id: str) -> tuple[str, str]:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [" ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in [header, *rows]]
     err = ""
-    if grp is not None and grp.state.value == "Empty":
+    if grp is not None and grp.state == "Empty":
         err = f"Consumer group '{group_id}' has no active members."
-    elif grp is not None and grp.state.value in ("PreparingRebalance", "CompletingRebalance"):
+    elif grp is not None and grp.state in ("PreparingRebalance", "CompletingRebalance"):
         err = f"Warning: Consumer group '{group_id}' is rebalancing."
     return "\n".join(lines), err
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..broker.fetch import LATEST, list_offset
 from ..errors import ERR, KafkaError, KafkaException
 from .base import timeout_ms
 from .message import OFFSET_INVALID, Message, TopicPartition
@@ -81,15 +80,14 @@ class OffsetsApi:
         self._check_usable()
         tps = _tps(partitions, "committed")
         limit = timeout_ms(timeout, "committed")
-        cluster = self._require_cluster("Failed to fetch committed offsets")
+        self._require_cluster("Failed to fetch committed offsets")
         keys = [(tp.topic, tp.partition) for tp in tps]
-        offsets = cluster.group_coordinator.offsets
         deadline = None if limit is None else self._clock.now_ms + limit
         while True:
-            found = offsets.fetch(self._group_id, keys)
-            unstable = offsets.unstable(self._group_id, keys) if self._fetcher.read_committed else []
-            self._clock.run_until(self._clock.now_ms + 2 * self._latency_ms)
-            if not unstable:
+            res = self._roundtrip("OffsetFetch", group_id=self._group_id, partitions=keys,
+                                  require_stable=self._fetcher.read_committed)
+            found = res.offsets
+            if not res.unstable:
                 break
             retry_at = self._clock.now_ms + self._fetcher.retry_backoff_ms
             if deadline is not None and retry_at >= deadline:
@@ -184,7 +182,7 @@ class OffsetsApi:
 
     def _knows_topic(self, topic: str) -> bool:
         """Whether the topic exists (librdkafka: the client holds a topic handle for it)."""
-        return self._cluster is not None and topic in self._cluster.topics
+        return self._cluster is not None and self._roundtrip("Metadata", topics=[topic]).topics[topic].error is None
 
     def pause(self, partitions: list[TopicPartition]) -> None:
         """Stop fetching ``partitions`` (prefetched records are dropped and fetched again later)."""
@@ -224,10 +222,18 @@ class OffsetsApi:
             if st is None or st.high_watermark < 0:
                 return (OFFSET_INVALID, OFFSET_INVALID)
             return (st.log_start_offset, st.last_stable_offset if self._fetcher.read_committed else st.high_watermark)
-        log = self._require_cluster("Failed to get watermark offsets").partition(partition.topic, partition.partition)
-        low, high = log.log_start_offset, list_offset(log, LATEST, self._fetcher.read_committed)
-        self._clock.run_until(self._clock.now_ms + 2 * self._latency_ms)
-        return (low, high)
+        self._require_cluster("Failed to get watermark offsets")
+        tp = (partition.topic, partition.partition)
+        low, high = self._list_offsets([(*tp, "earliest"), (*tp, "latest")], self._fetcher.read_committed)
+        return (low[0], high[0])
+
+    def _list_offsets(self, partitions: list[tuple[str, int, Any]], read_committed: bool) -> list[tuple[int, int]]:
+        """ListOffsets: ``(offset, timestamp)`` per ``(topic, partition, spec)``; the first error is raised."""
+        results = self._roundtrip("ListOffsets", partitions=partitions, read_committed=read_committed)
+        for res in results:
+            if res.error is not None:
+                raise KafkaException(res.error)
+        return [res.value for res in results]
 
     def offsets_for_times(self, partitions: list[TopicPartition], timeout: float | None = None) -> list[TopicPartition]:
         """For each partition, the earliest offset whose timestamp >= ``offset`` (a time in ms); -1 if none.
@@ -236,14 +242,10 @@ class OffsetsApi:
         """
         self._check_usable()
         timeout_ms(timeout, "offsets_for_times")
-        cluster = self._require_cluster("Failed to get offsets for times")
-        out = []
-        for tp in _tps(partitions, "offsets_for_times"):
-            log = cluster.partition(tp.topic, tp.partition)
-            found = log.offset_for_timestamp(tp.offset)
-            out.append(TopicPartition(tp.topic, tp.partition, -1 if found >= log.log_end_offset else found))
-        self._clock.run_until(self._clock.now_ms + 2 * self._latency_ms)
-        return out
+        self._require_cluster("Failed to get offsets for times")
+        tps = _tps(partitions, "offsets_for_times")
+        found = self._list_offsets([(tp.topic, tp.partition, tp.offset) for tp in tps], False)
+        return [TopicPartition(tp.topic, tp.partition, offset) for tp, (offset, _ts) in zip(tps, found)]
 
 
 def _tps(partitions: Any, what: str) -> list[TopicPartition]:
