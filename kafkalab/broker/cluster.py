@@ -1,8 +1,11 @@
 """The in-process cluster: topics and partitions, internal topics, the clock, the trace.
 
-Owns ``Cluster`` and ``Topic``: topic creation (explicit and automatic on produce), the
-registry that lets clients find a cluster from ``bootstrap.servers``, modelled request latency,
-and the fault verb ``crash``. Standard library only; virtual time only.
+Owns ``Cluster`` and ``Topic``: topic creation (explicit and automatic on produce), deletion,
+partition growth and DeleteRecords, the registry that lets clients find a cluster from
+``bootstrap.servers``, and the fault verb ``crash``. The cluster builds its broker components
+directly: the group coordinator (with its offsets, ``OffsetManager``), the transaction
+coordinator and the log cleaner. Clients reach all of it through ``apis.handle`` only.
+Standard library only; virtual time only.
 """
 
 from __future__ import annotations
@@ -63,6 +66,12 @@ class Cluster(FaultVerbs):
 
     Kafka: a KRaft cluster with one broker (id 1). Simplification: one replica per partition,
     so ``acks=all`` waits for the leader only and the HW follows the LEO at once.
+
+    Clients send requests through ``apis.handle``. Outside the clients, these are read directly:
+    ``clock``, ``trace``, ``now_ms``, ``advance``, ``crash`` and the fault verbs (sim, lab, notebooks);
+    ``create_topic``, ``topics``/``user_topics`` and ``topic(name).config``/``config_given`` (sim
+    scenarios and actions, lab widgets); ``partition(t, p).batches()`` (lab record headers);
+    ``group_coordinator``, ``transaction_coordinator`` and ``log_cleaner`` (tests and benchmarks).
     """
 
     broker_id = 1

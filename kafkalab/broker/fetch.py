@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import ERR
-from .transactions import has_pending_offsets
 
 EARLIEST = "earliest"
 LATEST = "latest"
@@ -138,8 +137,8 @@ class FetchRequest:
         if offset == -1:
             return list_offset(log, LATEST, self.read_committed), "OFFSET_END", None
         committed = None
-        if self.group_id is not None and self.read_committed and has_pending_offsets(
-                self.cluster, self.group_id, (topic, partition)):
+        if self.group_id is not None and self.read_committed and \
+                self.cluster.transaction_coordinator.has_pending_offsets(self.group_id, (topic, partition)):
             return -1, "unstable", None
         if self.group_id is not None:
             oam = self.cluster.group_coordinator.offsets.fetch(self.group_id, [(topic, partition)])[(topic, partition)]

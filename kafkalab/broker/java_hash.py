@@ -1,7 +1,7 @@
 """Java's ``String.hashCode``: the hash Kafka's Java code applies to group ids, transactional ids and map keys.
 
-Owns ``java_string_hash``, used for coordinator partitioning (``cluster.partition_for``) and for the
-iteration order of a ``java.util.HashMap`` (``assignors``). A leaf module: standard library only,
+Owns ``java_string_hash``, used for coordinator partitioning (``internal_topics.partition_for``) and for
+the iteration order of a ``java.util.HashMap`` (``protocol_selection``). A leaf module: standard library only,
 importing nothing from kafkalab.
 """
 

@@ -85,16 +85,6 @@ class TransactionMetadata:
                                     for g, offs in self.pending_offsets.items()}}
 
 
-def has_pending_offsets(cluster: Any, group_id: str, tp: tuple[str, int]) -> bool:
-    """Whether an open transaction holds offsets for ``group_id`` and ``tp`` not yet committed.
-
-    An OffsetFetch with ``require_stable`` (librdkafka sends it when ``isolation.level`` is
-    ``read_committed``) is answered ``UNSTABLE_OFFSET_COMMIT`` for such a partition, and the
-    consumer retries until the transaction completes (KIP-447).
-    """
-    return cluster.transaction_coordinator.has_pending_offsets(group_id, tp)
-
-
 def transaction_coordinator(cluster: Any) -> TransactionCoordinator:
     """The cluster's transaction coordinator (``cluster.transaction_coordinator``)."""
     return cluster.transaction_coordinator
@@ -131,7 +121,12 @@ class TransactionCoordinator:
         self._timeout_timer: Any = None
 
     def has_pending_offsets(self, group_id: str, tp: tuple[str, int]) -> bool:
-        """Whether an open transaction holds offsets of ``group_id`` for ``tp`` (see ``has_pending_offsets``)."""
+        """Whether an open transaction holds offsets for ``group_id`` and ``tp`` not yet committed.
+
+        An OffsetFetch with ``require_stable`` (librdkafka sends it when ``isolation.level`` is
+        ``read_committed``) is answered ``UNSTABLE_OFFSET_COMMIT`` for such a partition, and the
+        consumer retries until the transaction completes (KIP-447).
+        """
         return any(tp in meta.pending_offsets.get(group_id, ()) for meta in self.transactions.values())
 
     # -- producer ids ------------------------------------------------------------------------------
