@@ -41,6 +41,7 @@ from typing import Any, NamedTuple
 
 from ..errors import ERR, KafkaError, KafkaException
 from . import configs as _configs
+from .configs import APPEND, DELETE, SET, SUBTRACT, config_str
 from .faults import DELAY_RESPONSE, LOSE_RESPONSE
 from .fetch import EARLIEST, ERROR, LATEST, MAX_TIMESTAMP, FetchRequest, PartitionData, list_offsets_for, reset_policy
 from .groups import DescribedGroup, DescribedMember, JoinResult, ListedGroup, SyncResult
@@ -52,11 +53,12 @@ from .transactions import ConsumerGroupMember
 
 #: The handlers, and the value types and constants clients need (so clients import only this module).
 __all__ = [
-    "API_KEYS", "CREATE_TIME", "DELAY_RESPONSE", "EARLIEST", "ERROR", "HANDLERS", "LATEST", "LOG_APPEND_TIME",
-    "LOSE_RESPONSE", "MAX_TIMESTAMP", "BrokerNode", "ClusterInfo", "DescribedGroup", "DescribedMember",
-    "FindCoordinatorResult", "InitProducerIdResult", "JoinResult", "ListedGroup", "MetadataResult",
-    "OffsetAndMetadata", "OffsetFetchResult", "PartitionData", "ProduceResult", "Result", "SyncResult",
-    "TopicInfo", "handle", "next_sequence", "reset_policy",
+    "API_KEYS", "APPEND", "BROKER", "CREATE_TIME", "DELAY_RESPONSE", "DELETE", "EARLIEST", "ERROR", "HANDLERS",
+    "LATEST", "LOG_APPEND_TIME", "LOSE_RESPONSE", "MAX_TIMESTAMP", "SET", "SUBTRACT", "TOPIC", "BrokerNode",
+    "ClusterInfo", "DescribedGroup", "DescribedMember", "FindCoordinatorResult", "InitProducerIdResult",
+    "JoinResult", "ListedGroup", "MetadataResult", "OffsetAndMetadata", "OffsetFetchResult", "PartitionData",
+    "ProduceResult", "Result", "SyncResult", "TopicInfo", "config_str", "handle", "next_sequence",
+    "reset_policy",
 ]
 
 #: The modelled Kafka APIs and their api keys (Kafka ``ApiKeys`` / the protocol guide).
