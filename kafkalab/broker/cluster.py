@@ -315,7 +315,14 @@ class Cluster(FaultVerbs):
         return topic
 
     # -- clients and faults --------------------------------------------------------------------
+    def register_client(self, client: Any) -> int:
+        """Note a new client connected to this cluster; returns its number (1, 2, ... in creation order),
+        which names it in the trace (``client_id#consumer-2``)."""
+        self._clients.append(client)
+        return len(self._clients)
+
     def _register(self, client: Any) -> None:
+        """Old name of ``register_client`` (``client/base.py`` until it switches)."""
         self._clients.append(client)
 
     def crash(self, client: Any) -> None:
