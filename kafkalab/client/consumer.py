@@ -13,7 +13,6 @@ from typing import Any
 
 from .. import config as _config
 from ..clock import Priority
-from ..errors import ERR, KafkaError, KafkaException
 from .base import ClientBase, timeout_ms
 from .consumer_coordinator import ConsumerCoordinator
 from .fetcher import Fetcher, PartitionState
@@ -69,17 +68,18 @@ class Consumer(OffsetsApi, ClientBase):
         self._group_id: str = conf["group.id"]
         self._auto_store: bool = conf["enable.auto.offset.store"]
         self._last_poll_ms = self._clock.now_ms
-        self._commit_asleep = False       # the auto-commit timer sleeps until the offset store changes
-        self._fetcher = Fetcher(self)
-        self._ready = self._fetcher.ready
-        self._commits = OffsetCommitter(self)
+        alive = self._is_alive
+        self._fetcher = fetcher = Fetcher(conf, self._clock, self._cluster, trace=self._trace,
+                                          push_event=self._push_event, send=self._send, respond=self._respond,
+                                          alive=alive)
+        self._ready = fetcher.ready
+        self._commits = fetcher.commits = OffsetCommitter(
+            conf, self._clock, self._cluster, fetcher=fetcher, client_id=self._client_id, trace=self._trace,
+            callbacks=self._callbacks, membership=self._membership, send=self._send, respond=self._respond,
+            wait_until=self._wait_until, alive=alive)
         self._java = self._commits.java
         self._coordinator: ConsumerCoordinator | None = None
         self._mode: str | None = None
-        self._on_assign: Callable | None = None
-        self._on_revoke: Callable | None = None
-        self._on_lost: Callable | None = None
-        self._assign_calls = 0
         self._run: list | None = None
         self._run_timer = None
 
@@ -141,7 +141,7 @@ class Consumer(OffsetsApi, ClientBase):
             st.position = off + 1
             if self._auto_store:
                 st.stored = off + 1
-                if self._commit_asleep:
+                if self._commits.asleep:
                     self._commits.wake()
             run = self._run
             if run is not None and run[0] is st and run[2] == off - 1:
@@ -162,7 +162,7 @@ class Consumer(OffsetsApi, ClientBase):
         st.position = off + 1
         if self._auto_store:
             st.stored = off + 1
-            if self._commit_asleep:
+            if self._commits.asleep:
                 self._commits.wake()
         run = self._run
         if run is not None and run[0] is st and run[2] == off - 1:
@@ -279,10 +279,13 @@ class Consumer(OffsetsApi, ClientBase):
         if self._mode == "assign" and self._fetcher.assigned:
             self.unassign()
         self._mode = "subscribe"
-        self._on_assign, self._on_revoke, self._on_lost = on_assign, on_revoke, on_lost
         if self._coordinator is None:
-            self._coordinator = ConsumerCoordinator(self)
-        self._coordinator.subscribe(list(topics))
+            self._coordinator = ConsumerCoordinator(
+                self, self._conf, fetcher=self._fetcher, commits=self._commits, clock=self._clock,
+                cluster=self._cluster, name=self._name, client_id=self._client_id, trace=self._trace,
+                push_event=self._push_event, callbacks=self._callbacks, send=self._send, respond=self._respond,
+                alive=self._is_alive, last_poll_ms=self._last_poll)
+        self._coordinator.subscribe(list(topics), on_assign, on_revoke, on_lost)
 
     def unsubscribe(self) -> None:
         """Leave the group (revoke callbacks run now) and drop the subscription."""
@@ -291,69 +294,18 @@ class Consumer(OffsetsApi, ClientBase):
             self._coordinator.unsubscribe()
         self._mode = None
 
-    def _assignment_tps(self) -> list[tuple[str, int]]:
-        return list(self._fetcher.assigned)
+    def _is_alive(self) -> bool:
+        return self._alive
 
-    def _queue_assign(self, partitions: list[tuple[str, int]], incremental: bool) -> None:
-        self._callbacks.append((self._serve_assign, (partitions, incremental)))
+    def _last_poll(self) -> int:
+        return self._last_poll_ms
 
-    def _serve_assign(self, partitions: list[tuple[str, int]], incremental: bool) -> None:
-        tps = [TopicPartition(t, p) for t, p in partitions]
-        before = self._assign_calls
-        if self._on_assign is not None:
-            self._on_assign(self, tps)
-        if self._assign_calls == before and self._alive:
-            (self.incremental_assign if incremental else self.assign)(tps)
+    def _membership(self) -> tuple[str, int, str | None]:
+        """Member id, generation and instance id a commit carries now ("", -1, None outside a group)."""
         coord = self._coordinator
-        self._trace("assigned", "rebalance: partitions assigned", partitions=[list(tp) for tp in partitions],
-                    generation_id=coord.generation_id if coord else -1, incremental=incremental,
-                    assignment=[list(tp) for tp in self._fetcher.assigned])
-        self._commits.start()
-
-    def _queue_revoke(self, partitions: list[tuple[str, int]] | None, *, lost: bool, then_join: bool,
-                      reason: str) -> None:
-        """Queue a revoke for the application's next poll; ``partitions=None``: whatever is assigned then
-        (eager rebalances and lost memberships take everything, including an assignment queued earlier).
-        Where the membership is lost, the coordinator first drops queued assigns (``_drop_pending_assigns``)."""
-        self._callbacks.append((self._serve_revoke, (partitions, lost, then_join, reason)))
-
-    def _drop_pending_assigns(self) -> None:
-        """The membership is gone: assignments queued for the application but not served yet are outdated
-        (librdkafka discards rebalance ops of an outdated version the same way)."""
-        kept = [op for op in self._callbacks if getattr(op[0], "__func__", None) is not Consumer._serve_assign]
-        if len(kept) != len(self._callbacks):
-            self._callbacks.clear()
-            self._callbacks.extend(kept)
-
-    def _serve_revoke(self, partitions, lost, then_join, reason) -> None:
-        if partitions is None:
-            partitions = sorted(self._fetcher.assigned)
-        self._revoke_now(partitions, lost=lost, reason=reason)
-        if then_join and self._coordinator is not None:
-            self._coordinator.after_revoke(reason)
-
-    def _revoke_now(self, partitions: list[tuple[str, int]], *, lost: bool, reason: str) -> None:
-        partitions = [tp for tp in partitions if tp in self._fetcher.assigned]
-        tps = [TopicPartition(t, p) for t, p in partitions]
-        if self._commits.java:
-            self._commits.on_revoke(partitions, lost)
-        before = self._assign_calls
-        cb = (self._on_lost or self._on_revoke) if lost else self._on_revoke
-        if cb is not None and tps:
-            cb(self, tps)
-        if not self._commits.java:
-            self._commits.on_revoke(partitions, lost)
-        if self._assign_calls == before and self._alive:
-            coord = self._coordinator
-            if coord is not None and (coord.cooperative and not lost) and len(partitions) < len(self._fetcher.assigned):
-                self.incremental_unassign(tps)
-            else:
-                self._unassign_quiet(partitions)
-        self._trace("lost" if lost else "revoked", reason, partitions=[list(tp) for tp in partitions])
-
-    def _unassign_quiet(self, partitions: list[tuple[str, int]]) -> None:
-        for tp in partitions:
-            self._fetcher.remove(tp)
+        if coord is None:
+            return "", -1, None
+        return coord.member_id, coord.generation_id, coord.instance_id
 
     # -- assign ---------------------------------------------------------------------------------------
     def assign(self, partitions: list[TopicPartition], /) -> None:
@@ -366,14 +318,10 @@ class Consumer(OffsetsApi, ClientBase):
         """
         self._check_usable()
         tps = _tp_list(partitions, "assign")
-        self._assign_calls += 1
         if self._mode is None:
             self._mode = "assign"
         fetcher = self._fetcher
-        fetcher.clear()
-        for tp in tps:
-            fetcher.assigned[(tp.topic, tp.partition)] = PartitionState(tp.topic, tp.partition, tp.offset)
-        fetcher.restart()
+        fetcher.assign([(tp.topic, tp.partition, tp.offset) for tp in tps])
         if self._mode == "assign":
             self._trace("assigned", "assign()", partitions=[[tp.topic, tp.partition] for tp in tps],
                         generation_id=-1, incremental=False, assignment=[[tp.topic, tp.partition] for tp in tps])
@@ -387,17 +335,9 @@ class Consumer(OffsetsApi, ClientBase):
         """
         self._check_usable()
         tps = _tp_list(partitions, "incremental_assign")
-        self._assign_calls += 1
         if self._mode is None:
             self._mode = "assign"
-        for tp in tps:
-            key = (tp.topic, tp.partition)
-            if key in self._fetcher.assigned:
-                raise KafkaException(KafkaError(ERR._CONFLICT, f"{tp.topic} [{tp.partition}] is already part of "
-                                                               f"the current assignment"))
-        for tp in tps:
-            self._fetcher.assigned[(tp.topic, tp.partition)] = PartitionState(tp.topic, tp.partition, tp.offset)
-        self._fetcher.restart()
+        self._fetcher.incremental_assign([(tp.topic, tp.partition, tp.offset) for tp in tps])
 
     def incremental_unassign(self, partitions: list[TopicPartition], /) -> None:
         """Remove partitions from the assignment (cooperative rebalancing).
@@ -406,15 +346,12 @@ class Consumer(OffsetsApi, ClientBase):
         """
         self._check_usable()
         tps = _tp_list(partitions, "incremental_unassign")
-        self._assign_calls += 1
-        for tp in tps:
-            self._fetcher.remove((tp.topic, tp.partition))
+        self._fetcher.incremental_unassign([(tp.topic, tp.partition) for tp in tps])
 
     def unassign(self) -> None:
         """Remove the whole assignment. Kafka: confluent-kafka ``Consumer.unassign``."""
         self._check_usable()
-        self._assign_calls += 1
-        self._fetcher.clear()
+        self._fetcher.unassign()
 
     def assignment(self) -> list[TopicPartition]:
         """The current assignment. Kafka: confluent-kafka ``Consumer.assignment``."""

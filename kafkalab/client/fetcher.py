@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import gc
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from ..broker.fetch import ERROR, FetchRequest, reset_policy
 from ..broker.log import LOG_APPEND_TIME
-from ..errors import ERR, KafkaError
+from ..errors import ERR, KafkaError, KafkaException
 from .message import OFFSET_INVALID, TIMESTAMP_LOG_APPEND_TIME, FetchedMessage, Message
 
 _BROKER_ID = 1      # kafkalab's one broker (Cluster.broker_id), as librdkafka names it in event texts
@@ -64,11 +65,27 @@ class PartitionState:
 
 
 class Fetcher:
-    """Fetches for one consumer and hands out records in fetch-response order."""
+    """Fetches for one consumer and hands out records in fetch-response order.
 
-    def __init__(self, consumer: Any) -> None:
-        self.c = consumer
-        conf = consumer._conf
+    Owns the assignment (``assigned``: a ``PartitionState`` per partition, with its positions and
+    offset store) and the partitions with records ready for ``poll`` (``ready``). What it needs of
+    the consumer comes at construction: its clock and cluster, ``trace`` and ``push_event`` (an error event for
+    the application's next poll), ``send``/``respond`` (the request path) and ``alive()``.
+    ``commits`` (the ``OffsetCommitter``, woken when the offset store moves) is set by the consumer.
+    """
+
+    def __init__(self, conf: dict, clock: Any, cluster: Any, *, trace: Callable, push_event: Callable,
+                 send: Callable, respond: Callable, alive: Callable[[], bool]) -> None:
+        self._clock = clock
+        self._cluster = cluster
+        self._trace = trace
+        self._push_event = push_event
+        self._send = send
+        self._respond = respond
+        self._alive = alive
+        self.commits: Any = None
+        self.group_id: str = conf["group.id"]
+        self.auto_store: bool = conf["enable.auto.offset.store"]
         self.read_committed = conf["isolation.level"] == "read_committed"
         self.reset = reset_policy(conf["auto.offset.reset"])
         self.max_partition_bytes = conf["fetch.message.max.bytes"]
@@ -79,6 +96,38 @@ class Fetcher:
         self.ready: deque[PartitionState] = deque()
         self.in_flight: _Token | None = None
         self.idle = False
+        self.assign_calls = 0       # assignment changes the application made (assign, unassign, ...)
+
+    # -- the assignment (the application's assign calls) -------------------------------------------
+    def assign(self, partitions: list[tuple[str, int, int]]) -> None:
+        """Replace the assignment with ``(topic, partition, start offset)`` entries (``Consumer.assign``)."""
+        self.assign_calls += 1
+        self.clear()
+        for topic, partition, offset in partitions:
+            self.assigned[(topic, partition)] = PartitionState(topic, partition, offset)
+        self.restart()
+
+    def incremental_assign(self, partitions: list[tuple[str, int, int]]) -> None:
+        """Add partitions; ``_CONFLICT`` if one is assigned already (``Consumer.incremental_assign``)."""
+        self.assign_calls += 1
+        for topic, partition, _offset in partitions:
+            if (topic, partition) in self.assigned:
+                raise KafkaException(KafkaError(ERR._CONFLICT, f"{topic} [{partition}] is already part of "
+                                                               f"the current assignment"))
+        for topic, partition, offset in partitions:
+            self.assigned[(topic, partition)] = PartitionState(topic, partition, offset)
+        self.restart()
+
+    def incremental_unassign(self, partitions: list[tuple[str, int]]) -> None:
+        """Remove partitions (``Consumer.incremental_unassign``)."""
+        self.assign_calls += 1
+        for tp in partitions:
+            self.remove(tp)
+
+    def unassign(self) -> None:
+        """Remove the whole assignment (``Consumer.unassign``)."""
+        self.assign_calls += 1
+        self.clear()
 
     def clear(self) -> None:
         for st in self.assigned.values():
@@ -110,8 +159,7 @@ class Fetcher:
     # -- requests ----------------------------------------------------------------------------------
     def maybe_fetch(self) -> None:
         """Send a fetch for every assigned partition that has nothing buffered, unless one is in flight."""
-        c = self.c
-        if self.in_flight is not None or c._cluster is None or not c._alive:
+        if self.in_flight is not None or self._cluster is None or not self._alive():
             return
         wanted = [st for st in self.assigned.values()
                   if not st.paused and not st.stopped and not st.buffer]
@@ -121,16 +169,15 @@ class Fetcher:
         request = [(st.topic, st.partition, st.fetch_position if st.fetch_position is not None
                     else st.start_offset) for st in wanted]
         versions = [(st, st.version, st.fetch_position) for st in wanted]
-        c._send(self._broker_fetch, request, versions, token, None if self.idle else self.max_wait_ms)
+        self._send(self._broker_fetch, request, versions, token, None if self.idle else self.max_wait_ms)
 
     def _broker_fetch(self, request, versions, token, max_wait_ms) -> None:
         if token.cancelled:
             return
-        c = self.c
         token.request = FetchRequest(
-            c._cluster, group_id=c._group_id, partitions=request, read_committed=self.read_committed,
+            self._cluster, group_id=self.group_id, partitions=request, read_committed=self.read_committed,
             reset=self.reset, max_partition_bytes=self.max_partition_bytes, max_wait_ms=max_wait_ms,
-            reply=lambda result: c._respond(self._on_response, result, versions, token))
+            reply=lambda result: self._respond(self._on_response, result, versions, token))
 
     # -- responses ----------------------------------------------------------------------------------
     def _on_response(self, result, versions, token) -> None:
@@ -138,7 +185,6 @@ class Fetcher:
             return
         self.in_flight = None
         self.idle = not any(d.batches or d.error or d.reset for d in result)
-        c = self.c
         for data, (st, version, requested) in zip(result, versions):
             if self.assigned.get(st.tp) is not st or st.version != version or st.fetch_position != requested:
                 continue
@@ -150,7 +196,7 @@ class Fetcher:
                 if data.reset == "committed" and st.committed < 0:
                     st.committed = data.fetch_offset      # librdkafka: OffsetFetch sets rktp_committed_pos
                 if data.reset != "committed":
-                    c._trace("offset_reset", f"no committed offset: {data.reset}", topic=st.topic,
+                    self._trace("offset_reset", f"no committed offset: {data.reset}", topic=st.topic,
                              partition=st.partition, from_offset=None, to_offset=data.fetch_offset, skipped=0)
             if data.error:
                 self._on_error(st, data)
@@ -159,7 +205,6 @@ class Fetcher:
         self.maybe_fetch()
 
     def _on_error(self, st: PartitionState, data) -> None:
-        c = self.c
         if data.error == ERR.UNSTABLE_OFFSET_COMMIT:
             self._retry_unstable(st)
             return
@@ -167,7 +212,7 @@ class Fetcher:
             to = data.log_start_offset if self.reset == "earliest" else (
                 data.last_stable_offset if self.read_committed else data.high_watermark)
             skipped = max(0, to - data.fetch_offset) if data.fetch_offset >= 0 else 0
-            c._trace("offset_reset", f"fetch offset {data.fetch_offset} out of range "
+            self._trace("offset_reset", f"fetch offset {data.fetch_offset} out of range "
                      f"[{data.log_start_offset}, {data.high_watermark}]: auto.offset.reset={self.reset}",
                      topic=st.topic, partition=st.partition, from_offset=data.fetch_offset, to_offset=to,
                      skipped=skipped, cause="OFFSET_OUT_OF_RANGE")
@@ -188,11 +233,11 @@ class Fetcher:
                 text = f"no previously committed offset available: {KafkaError(ERR._NO_OFFSET).str()}"
                 where = "no committed offset"
             err = KafkaError(ERR._AUTO_OFFSET_RESET, text)
-            c._trace("offset_reset_error", f"{where} and auto.offset.reset=error", topic=st.topic,
+            self._trace("offset_reset_error", f"{where} and auto.offset.reset=error", topic=st.topic,
                      partition=st.partition, from_offset=data.fetch_offset)
         else:
             err = KafkaError(data.error, f"{KafkaError(data.error).str()}: {st.topic} [{st.partition}]")
-        c._push_event(Message(st.topic, st.partition, offset, error=err))
+        self._push_event(Message(st.topic, st.partition, offset, error=err))
 
     def _retry_unstable(self, st: PartitionState) -> None:
         """An open transaction holds offsets for this partition: ask again after ``retry.backoff.ms``.
@@ -203,19 +248,18 @@ class Fetcher:
         Kafka: KIP-447 (OffsetFetch ``require_stable``); librdkafka retries ``UNSTABLE_OFFSET_COMMIT``.
         Simplification: the wait uses a fixed ``retry.backoff.ms`` (librdkafka backs off exponentially).
         """
-        c = self.c
-        c._trace("offset_fetch_unstable", "an open transaction holds offsets for this partition: "
+        self._trace("offset_fetch_unstable", "an open transaction holds offsets for this partition: "
                  f"retry in {self.retry_backoff_ms} ms", topic=st.topic, partition=st.partition)
         st.stopped = True
         version = st.version
 
         def retry() -> None:
-            if self.assigned.get(st.tp) is st and st.version == version and c._alive:
+            if self.assigned.get(st.tp) is st and st.version == version and self._alive():
                 st.stopped = False
                 self.idle = False
                 self.maybe_fetch()
 
-        c._clock.call_later(self.retry_backoff_ms, retry)
+        self._clock.call_later(self.retry_backoff_ms, retry)
 
     def _take(self, st: PartitionState, data) -> None:
         # Building many small objects at once: pause the cyclic GC (none of them form cycles),
@@ -259,7 +303,7 @@ class Fetcher:
         if end > fo:
             st.fetch_position = end
         if len(out) > before:
-            self.c._trace("fetch", "fetch response", topic=topic, partition=partition,
+            self._trace("fetch", "fetch response", topic=topic, partition=partition,
                           first_offset=out[before]._offset, last_offset=out[-1]._offset, count=len(out) - before,
                           high_watermark=data.high_watermark, last_stable_offset=data.last_stable_offset)
         if out:
@@ -270,19 +314,18 @@ class Fetcher:
 
     def after_drain(self, st: PartitionState) -> None:
         """The buffer is empty: step the position over trailing markers and report EOF once."""
-        c = self.c
         fp = st.fetch_position
         if fp is not None and st.position >= 0 and fp > st.position:
             st.position = fp
-            if c._auto_store:
+            if self.auto_store:
                 st.stored = fp
-                if c._commit_asleep:
-                    c._commits.wake()
+                if self.commits.asleep:
+                    self.commits.wake()
         if (self.partition_eof and fp is not None and st.high_watermark >= 0
                 and fp >= (st.last_stable_offset if self.read_committed else st.high_watermark)
                 and st.eof_reported != fp):
             st.eof_reported = fp
-            c._push_event(Message(st.topic, st.partition, fp, error=KafkaError(
+            self._push_event(Message(st.topic, st.partition, fp, error=KafkaError(
                 ERR._PARTITION_EOF, f"Fetch from broker {_BROKER_ID} reached end of partition at offset {fp} "
                                     f"(HighwaterMark {st.high_watermark})")))
 

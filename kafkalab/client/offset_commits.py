@@ -10,6 +10,8 @@ Standard library only.
 from __future__ import annotations
 
 import contextlib
+from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from ..clock import Priority
@@ -32,19 +34,38 @@ class _CommitRequest:
 class OffsetCommitter:
     """Commits for one consumer. A committed offset is the NEXT offset to consume (last + 1).
 
+    Owns the auto-commit timer (and whether it sleeps: ``asleep``), ``on_commit`` and the commit
+    requests. It reads the offset store and positions from ``fetcher.assigned``; the rest comes at
+    construction: the consumer's clock, cluster, ``trace``, ``callbacks`` (the queue ``poll``
+    serves), ``membership()`` (member id, generation, instance id of the moment), ``send``/``respond``
+    (the request path), ``wait_until`` (a blocking commit) and ``alive()``.
+
     Kafka: confluent-kafka ``Consumer.commit``; librdkafka ``auto.commit.interval.ms`` /
     ``enable.auto.offset.store``; Java ``ConsumerCoordinator.maybeAutoCommitOffsetsAsync``.
     """
 
-    def __init__(self, consumer: Any) -> None:
-        self.c = consumer
-        conf = consumer._conf
+    def __init__(self, conf: dict, clock: Any, cluster: Any, *, fetcher: Any, client_id: str, trace: Callable,
+                 callbacks: deque, membership: Callable[[], tuple[str, int, str | None]], send: Callable,
+                 respond: Callable, wait_until: Callable, alive: Callable[[], bool]) -> None:
+        self._clock = clock
+        self._cluster = cluster
+        self._fetcher = fetcher
+        self._client_id = client_id
+        self._trace = trace
+        self._callbacks = callbacks
+        self._membership = membership
+        self._send = send
+        self._respond = respond
+        self._wait_until = wait_until
+        self._alive = alive
+        self.group_id: str = conf["group.id"]
         self.auto_commit: bool = conf["enable.auto.commit"]
         self.interval_ms: int = conf["auto.commit.interval.ms"]
         self.java = conf["kafkalab.client.semantics"] == "java"
         self.on_commit = conf.get("on_commit")
         self._timer = None
-        self.next_java_commit_ms = consumer._clock.now_ms + self.interval_ms
+        self.asleep = False         # the auto-commit ticks sleep until the offset store changes (wake)
+        self.next_java_commit_ms = clock.now_ms + self.interval_ms
 
     # -- sending ------------------------------------------------------------------------------------
     def send(self, offsets: dict[tuple[str, int], tuple[int, str]], *, asynchronous: bool, reason: str,
@@ -54,30 +75,26 @@ class OffsetCommitter:
 
         Kafka: librdkafka ``rd_kafka_cgrp_assigned_offsets_commit`` (no valid offset -> ``_NO_OFFSET``).
         """
-        c = self.c
         if not any(offset >= 0 for offset, _ in offsets.values()):
             if asynchronous:
                 self._callback(KafkaError(ERR._NO_OFFSET), _tps(offsets, {}))
                 return None
             raise KafkaException(KafkaError(ERR._NO_OFFSET, "Commit failed: Local: No offset stored"))
-        if c._cluster is None:
+        if self._cluster is None:
             err = KafkaError(ERR._WAIT_COORD, "Commit failed: Local: Waiting for coordinator")
             if asynchronous:
                 self._callback(err, _tps(offsets, {}))
                 return None
             raise KafkaException(err)
         req = _CommitRequest(offsets, reason)
-        coord = c._coordinator
-        member = coord.member_id if coord is not None else ""
-        gen = coord.generation_id if coord is not None else -1
-        instance = coord.instance_id if coord is not None else None
-        om = c._cluster.group_coordinator.offsets
+        member, gen, instance = self._membership()
+        om = self._cluster.group_coordinator.offsets
         valid = {tp: v for tp, v in offsets.items() if v[0] >= 0}
-        c._send(lambda: c._respond(self._on_result, req, om.commit(c._group_id, member, gen, instance, valid,
-                                                                     client_id=c._client_id), asynchronous))
+        self._send(lambda: self._respond(self._on_result, req, om.commit(self.group_id, member, gen, instance, valid,
+                                                                         client_id=self._client_id), asynchronous))
         if asynchronous:
             return None
-        c._wait_until(lambda: req.done or not c._alive, None)
+        self._wait_until(lambda: req.done or not self._alive(), None)
         if not req.done:
             raise KafkaException(KafkaError(ERR._DESTROY, "Commit failed: consumer crashed or closed"))
         tps = _tps(offsets, req.results)
@@ -89,9 +106,9 @@ class OffsetCommitter:
     def _on_result(self, req: _CommitRequest, results: dict[tuple[str, int], int], asynchronous: bool) -> None:
         req.done = True
         req.results = results
-        c = self.c
+        assigned = self._fetcher.assigned
         for tp, code in results.items():
-            st = c._fetcher.assigned.get(tp)
+            st = assigned.get(tp)
             if not code and st is not None:
                 st.committed = req.offsets[tp][0]
         if asynchronous:
@@ -100,7 +117,7 @@ class OffsetCommitter:
 
     def _callback(self, err: KafkaError | None, tps: list[TopicPartition]) -> None:
         if self.on_commit is not None:
-            self.c._callbacks.append((self.on_commit, (err, tps)))
+            self._callbacks.append((self.on_commit, (err, tps)))
 
     # -- what to commit -----------------------------------------------------------------------------
     def stored_offsets(self, only: list[tuple[str, int]] | None = None) -> dict[tuple[str, int], tuple[int, str]]:
@@ -112,7 +129,7 @@ class OffsetCommitter:
         Kafka: librdkafka ``rd_kafka_topic_partition_list_set_offsets`` (stored > committed only).
         """
         out = {}
-        for tp, st in self.c._fetcher.assigned.items():
+        for tp, st in self._fetcher.assigned.items():
             if only is not None and tp not in only:
                 continue
             if st.stored >= 0 and st.stored > st.committed:
@@ -129,7 +146,7 @@ class OffsetCommitter:
         Kafka: librdkafka ``rd_kafka_assignment_serve_removals``.
         """
         out = {}
-        for tp, st in self.c._fetcher.assigned.items():
+        for tp, st in self._fetcher.assigned.items():
             if (only is None or tp in only) and st.stored >= 0 and st.stored != st.committed:
                 out[tp] = (st.stored, "")
         return out
@@ -137,7 +154,7 @@ class OffsetCommitter:
     def positions(self, only: list[tuple[str, int]] | None = None) -> dict[tuple[str, int], tuple[int, str]]:
         """Current positions (what Java commits: everything earlier polls returned)."""
         out = {}
-        for tp, st in self.c._fetcher.assigned.items():
+        for tp, st in self._fetcher.assigned.items():
             if (only is None or tp in only) and st.position >= 0 and st.position != st.committed:
                 out[tp] = (st.position, "")
         return out
@@ -149,29 +166,28 @@ class OffsetCommitter:
     def start(self) -> None:
         """Start librdkafka's background auto-commit timer (no-op for Java semantics or when off)."""
         if self.auto_commit and not self.java and self._timer is None:
-            self._timer = self.c._clock.call_later(self.interval_ms, self._tick, priority=Priority.AUTO_COMMIT)
+            self._timer = self._clock.call_later(self.interval_ms, self._tick, priority=Priority.AUTO_COMMIT)
 
     def stop(self) -> None:
         if self._timer is not None and self._timer is not _ASLEEP:
             self._timer.cancel()
         self._timer = None
-        self.c._commit_asleep = False
+        self.asleep = False
 
     def _tick(self) -> None:
         self._timer = None
-        c = self.c
-        if not c._alive:
+        if not self._alive():
             return
         offsets = self.stored_offsets()
         if offsets:
-            c._trace("auto_commit", f"auto.commit.interval.ms={self.interval_ms} timer (offset store)",
+            self._trace("auto_commit", f"auto.commit.interval.ms={self.interval_ms} timer (offset store)",
                      offsets=[[t, p, o] for (t, p), (o, _) in offsets.items()])
             self.send(offsets, asynchronous=True, reason="auto-commit", auto=True)
             self.start()
         else:       # nothing to commit until the offset store changes: skip the idle ticks (wake())
             self._timer = _ASLEEP
-            self._anchor_ms = c._clock.now_ms
-            c._commit_asleep = True
+            self._anchor_ms = self._clock.now_ms
+            self.asleep = True
 
     def wake(self) -> None:
         """The offset store changed: resume the ticks at the next point of their fixed-rate grid.
@@ -181,11 +197,10 @@ class OffsetCommitter:
         A tick due at this very millisecond counts as past when the program (or a later timer)
         is running, as it would have run before.
         """
-        c = self.c
-        c._commit_asleep = False
+        self.asleep = False
         if self._timer is not _ASLEEP:
             return
-        clock = c._clock
+        clock = self._clock
         now, anchor, interval = clock.now_ms, self._anchor_ms, self.interval_ms
         at = anchor + max(1, -(-(now - anchor) // interval)) * interval
         if at == now and (clock.current is None or clock.current.priority > Priority.AUTO_COMMIT):
@@ -194,14 +209,13 @@ class OffsetCommitter:
 
     def java_poll(self) -> None:
         """Java: inside poll, before fetching, commit the positions that earlier polls returned."""
-        c = self.c
-        now = c._clock.now_ms
+        now = self._clock.now_ms
         if now < self.next_java_commit_ms:
             return
         self.next_java_commit_ms = now + self.interval_ms
         offsets = self.positions()
         if offsets:
-            c._trace("auto_commit", "Java auto-commit inside poll (positions of previous polls)",
+            self._trace("auto_commit", "Java auto-commit inside poll (positions of previous polls)",
                      offsets=[[t, p, o] for (t, p), (o, _) in offsets.items()])
             self.send(offsets, asynchronous=True, reason="auto-commit", auto=True)
 
@@ -212,7 +226,7 @@ class OffsetCommitter:
             return
         offsets = self._auto_offsets(partitions)
         if offsets:
-            self.c._trace("auto_commit", "before partitions are revoked",
+            self._trace("auto_commit", "before partitions are revoked",
                           offsets=[[t, p, o] for (t, p), (o, _) in offsets.items()])
             with contextlib.suppress(KafkaException):
                 self.send(offsets, asynchronous=not self.java, reason="revoke", auto=True)
@@ -223,7 +237,7 @@ class OffsetCommitter:
             return
         offsets = self._auto_offsets()
         if offsets:
-            self.c._trace("auto_commit", "close(): final commit",
+            self._trace("auto_commit", "close(): final commit",
                           offsets=[[t, p, o] for (t, p), (o, _) in offsets.items()])
             with contextlib.suppress(KafkaException):
                 self.send(offsets, asynchronous=False, reason="close", auto=True)

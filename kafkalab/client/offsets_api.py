@@ -144,7 +144,7 @@ class OffsetsApi:
                 continue
             st.stored = offset
             stored += 1
-            if self._commit_asleep:
+            if self._commits.asleep:
                 self._commits.wake()
         if items and not stored:
             raise KafkaException(KafkaError(last_err, f"StoreOffsets failed: {KafkaError(last_err).str()}"))
