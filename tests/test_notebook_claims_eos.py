@@ -12,18 +12,18 @@ def test_library_eos_delivery_policies_lose_or_redeliver_the_record_in_progress(
     runs = {policy: run_delivery_policy(policy) for policy in POLICIES}
     outcome = {p: (r.lost, sorted(o for o, n in r.delivered.items() if n > 1)) for p, r in runs.items()}
     assert outcome == {
-        "commit_before_processing": ([13], []),
-        "commit_after_processing": ([], [13]),
-        "auto_commit": ([13], []),
-        "auto_commit_java": ([], [12, 13]),
-        "auto_commit_store_after_processing": ([], [13]),
+        "before_processing": ([13], []),
+        "after_each": ([], [13]),
+        "auto": ([13], []),
+        "auto_java": ([], [12, 13]),
+        "auto_store_after_processing": ([], [13]),
     }
     assert all(sorted(set(r.processed)) == [o for o in range(20) if o not in r.lost] for r in runs.values())
 
 
 def test_library_eos_librdkafka_auto_commit_commits_the_record_being_processed():
     """The timer commit that loses record 13 falls between its hand-out and the crash."""
-    run = run_delivery_policy("auto_commit")
+    run = run_delivery_policy("auto")
     handed = run.trace.last("deliver", first_offset=13).time_ms
     ticks = [ev for ev in run.trace.events("auto_commit") if handed < ev.time_ms < run.crash_ms]
     assert [ev["offsets"] for ev in ticks] == [[["payments", 0, 14]]]
@@ -68,15 +68,27 @@ def test_library_eos_pipeline_without_crash_outputs_each_input_once():
 
 def test_library_eos_bad_input_names_the_parameter():
     """Unknown names and impossible numbers are refused with the parameter and the allowed values."""
-    with pytest.raises(ValueError, match="policy must be one of commit_before_processing"):
+    with pytest.raises(ValueError, match="policy must be one of before_processing"):
         run_delivery_policy("sometimes")
     with pytest.raises(ValueError, match=r"crash_offset must be < records \(20\), got 20"):
-        run_delivery_policy("auto_commit", crash_offset=20)
+        run_delivery_policy("auto", crash_offset=20)
     with pytest.raises(TypeError, match="processing_ms must be an int"):
-        run_delivery_policy("auto_commit", processing_ms=1.5)
+        run_delivery_policy("auto", processing_ms=1.5)
     with pytest.raises(ValueError, match="crash_step must be one of after_consume"):
         run_pipeline("exactly_once", "during_lunch")
     with pytest.raises(ValueError, match="mode must be one of at_least_once, seed_sample, seed_sample_auto_commit"):
         run_pipeline("twice", None)
     with pytest.raises(ValueError, match="isolation must be one of"):
         run_pipeline("exactly_once", None).output("read_everything")
+
+
+def test_library_eos_speaks_the_scenario_apps_vocabulary():
+    """Delivery policies are ConsumerApp commit policies (auto_java: auto with Java's semantics); pipeline modes
+    include PipelineApp's; outcomes have Scenario.outcomes' keys."""
+    from kafkalab.sim import COMMIT_POLICIES
+    from kafkalab.sim.apps_pipeline import MODES
+    assert set(POLICIES) - set(COMMIT_POLICIES) == {"auto_java"} and set(MODES) <= set(PIPELINE_MODES)
+    assert {p: run_delivery_policy(p, records=2, crash_offset=1).commit for p in ("auto_java", "after_each")} == {
+        "auto_java": "auto", "after_each": "after_each"}
+    run = run_pipeline("seed_sample", None, inputs=5)
+    assert all(set(o) == {"time_ms", "app", "instance", "error", "where", "text"} for o in run.outcomes)

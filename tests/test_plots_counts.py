@@ -30,7 +30,7 @@ def _ticks_are_integers(ax):
 
 
 def test_plots_counts_redeliveries_label_the_redelivered_offsets(policies):
-    run = policies["auto_commit_java"]
+    run = policies["auto_java"]
     ax = plots.plot_redeliveries(lab.deliveries_frame(run.trace, group=run.group))
     assert figcheck.problems(ax.figure, tight=True) == []
     assert _ticks_are_integers(ax) and "offsets 12–13: 2×" in _texts(ax)
@@ -67,8 +67,8 @@ def test_plots_counts_processed_shows_lost_as_0_and_duplicates_as_2(policies):
     assert list(dict.fromkeys(frame.row)) == list(POLICIES) and len(frame) == 20 * len(POLICIES)
     zeros = {r: frame[(frame.row == r) & (frame.processed == 0)].offset.tolist() for r in POLICIES}
     twice = {r: frame[(frame.row == r) & (frame.processed > 1)].offset.tolist() for r in POLICIES}
-    assert zeros == {p: ([13] if p in ("commit_before_processing", "auto_commit") else []) for p in POLICIES}
-    assert twice == {p: ([12] if p == "auto_commit_java" else []) for p in POLICIES}
+    assert zeros == {p: ([13] if p in ("before_processing", "auto") else []) for p in POLICIES}
+    assert twice == {p: ([12] if p == "auto_java" else []) for p in POLICIES}
     ax = plots.plot_processed(frame)
     assert figcheck.problems(ax.figure, tight=True) == []
     assert _texts(ax).count("0") == 2 and _texts(ax).count("2") == 1

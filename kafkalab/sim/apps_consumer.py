@@ -11,7 +11,10 @@ from ..client.consumer import Consumer
 from ..errors import KafkaException
 from .apps import App, check_config, check_int, check_str
 
-COMMIT_POLICIES = ("after_each", "after_each_async", "every_n", "every_ms", "auto", "before_processing", "none")
+COMMIT_POLICIES = ("after_each", "after_each_async", "every_n", "every_ms", "auto", "auto_store_after_processing",
+                   "before_processing", "none")
+
+_STORE = "auto_store_after_processing"
 
 
 class ConsumerApp(App):
@@ -31,6 +34,9 @@ class ConsumerApp(App):
       the last commit.
     - ``auto``: ``enable.auto.commit=true``; librdkafka stores each offset when ``poll`` returns the
       record (before processing) and commits the store every ``auto.commit.interval.ms`` (5000).
+    - ``auto_store_after_processing``: ``enable.auto.commit=true`` with ``enable.auto.offset.store=false``
+      and ``store_offsets(message=msg)`` after processing: the timer commits only what is done
+      (librdkafka's documented at-least-once with auto-commit).
     - ``before_processing``: commit the record, then process it (at-most-once).
     - ``none``: never commit.
 
@@ -88,7 +94,9 @@ class ConsumerApp(App):
     def client_config(self) -> dict:
         s = self.spec
         conf = {**self._bootstrap(), "group.id": s["group"], "client.id": self.name,
-                "auto.offset.reset": "earliest", "enable.auto.commit": s["commit"] == "auto"}
+                "auto.offset.reset": "earliest", "enable.auto.commit": s["commit"] in ("auto", _STORE)}
+        if s["commit"] == _STORE:
+            conf["enable.auto.offset.store"] = False
         if s["static"]:
             conf["group.instance.id"] = self.name
         if s["commit"] == "after_each_async":
@@ -171,11 +179,20 @@ class ConsumerApp(App):
             committed = self.commit_async(msg)
         elif policy == "every_n" and self._since_commit >= self.spec["commit_every"]:
             committed = self.commit_now(None, f"commit every {self.spec['commit_every']} records")
+        elif policy == _STORE:
+            self.store_offsets(msg)
         elif policy == "every_ms" and self.cluster.now_ms - self._last_commit_ms >= self.spec["commit_every"]:
             committed = self.commit_now(None, f"commit every {self.spec['commit_every']} ms")
         if not self._live(inst) or (committed and self._at("after_commit")):
             return
         self._schedule(0, self._step)
+
+    def store_offsets(self, msg: Any) -> None:
+        """``store_offsets(message=msg)``: the next auto-commit commits it; a failure becomes an outcome."""
+        try:
+            self.consumer.store_offsets(message=msg)
+        except (KafkaException, RuntimeError) as e:
+            self.outcome(e, "store_offsets after processing")
 
     def commit_async(self, msg: Any) -> bool:
         """An asynchronous commit of ``msg``: it returns at once; the broker's answer goes to ``on_commit``."""

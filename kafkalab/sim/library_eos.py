@@ -5,6 +5,14 @@ restarted) and ``run_pipeline`` (consume-transform-produce, at-least-once, the s
 and without auto-commit, or exactly-once, crashed at one step and restarted). Each returns a result that
 keeps the cluster, so every count can be re-derived from ``cluster.trace``. Standard library and kafkalab only; no
 pandas, matplotlib or ipywidgets; virtual time only.
+
+They speak the Scenario apps' vocabulary: the delivery policies are ``ConsumerApp`` commit policies
+(``COMMIT_POLICIES``; ``auto_java`` is ``auto`` with ``kafkalab.client.semantics=java``), the pipeline
+modes include ``PipelineApp``'s two (``at_least_once``, ``exactly_once``), and errors that reach the
+application are outcomes shaped like ``Scenario.outcomes`` (time_ms, app, instance, error, where, text).
+They stay plain loops, not Scenario apps, because what they show needs what an app's step does not
+do: one process that crashes at a chosen offset (not at a time), ``assign()`` with no rebalance
+before the restart, batches of ``consume(5)`` in one transaction, and the abort-and-rewind loop.
 """
 
 from __future__ import annotations
@@ -19,10 +27,11 @@ from ..client.message import OFFSET_BEGINNING, TopicPartition
 from ..client.producer import Producer
 from ..errors import KafkaException
 from ..trace import Trace
+from .apps import error_name, error_text
 
-#: Commit policies of ``run_delivery_policy``, in the order notebook 05 shows them.
-POLICIES = ("commit_before_processing", "commit_after_processing", "auto_commit", "auto_commit_java",
-            "auto_commit_store_after_processing")
+#: Commit policies of ``run_delivery_policy``, in the order notebook 05 shows them: ``ConsumerApp`` commit
+#: policies (``COMMIT_POLICIES``), and ``auto_java``: ``auto`` with the Java client's auto-commit.
+POLICIES = ("before_processing", "after_each", "auto", "auto_java", "auto_store_after_processing")
 
 #: Pipeline modes of ``run_pipeline``: at-least-once, the seed's sample as it is, the same sample with
 #: auto-commit left on, and the corrected exactly-once loop.
@@ -32,7 +41,12 @@ PIPELINE_MODES = ("at_least_once", "seed_sample", "seed_sample_auto_commit", "ex
 #: receipts-app here), the same after a restart, and not the ``group.id``.
 EXACTLY_ONCE_TRANSACTIONAL_ID = "receipts-app-0"
 
-#: Where ``run_pipeline`` can crash the application, in the order the steps happen in one batch.
+#: The pipeline's ``client.id`` and its name in outcomes.
+PIPELINE_APP = "pipeline"
+
+#: Where ``run_pipeline`` can crash the application, in the order the steps happen in one batch. Nearest
+#: ``PipelineApp`` crash points (one record per step there): after_consume ~ mid_processing (no side effect
+#: yet), after_produce = after_processing, before_commit = in_transaction (exactly-once), after_commit.
 PIPELINE_STEPS = ("after_consume", "after_produce", "before_commit", "after_commit")
 
 
@@ -108,6 +122,11 @@ class DeliveryRun:
     def duplicated(self) -> list[int]:
         return sorted(o for o, n in Counter(self.processed).items() if n > 1)
 
+    @property
+    def commit(self) -> str:
+        """The ``ConsumerApp`` commit policy (``COMMIT_POLICIES``) this run's policy is."""
+        return "auto" if self.policy == "auto_java" else self.policy
+
     def summary(self) -> dict[str, Any]:
         """One row for a table: policy, records lost, records processed twice, hand-outs beyond the first."""
         delivered = self.delivered
@@ -116,11 +135,11 @@ class DeliveryRun:
 
 
 _POLICY_CONFIG = {
-    "commit_before_processing": {"enable.auto.commit": False},
-    "commit_after_processing": {"enable.auto.commit": False},
-    "auto_commit": {},
-    "auto_commit_java": {"kafkalab.client.semantics": "java"},
-    "auto_commit_store_after_processing": {"enable.auto.offset.store": False},
+    "before_processing": {"enable.auto.commit": False},
+    "after_each": {"enable.auto.commit": False},
+    "auto": {},
+    "auto_java": {"kafkalab.client.semantics": "java"},
+    "auto_store_after_processing": {"enable.auto.offset.store": False},
 }
 
 
@@ -164,7 +183,7 @@ def _consume_until_crash(run: DeliveryRun, consumer: Consumer, processing_ms: in
     while (msg := consumer.poll(1.0)) is not None:
         if msg.error() is not None:
             continue
-        if policy == "commit_before_processing":
+        if policy == "before_processing":
             consumer.commit(message=msg, asynchronous=False)
         if crash and msg.offset() == run.crash_offset:
             cluster.advance(processing_ms // 2)
@@ -175,9 +194,9 @@ def _consume_until_crash(run: DeliveryRun, consumer: Consumer, processing_ms: in
         run.processed.append(msg.offset())
         cluster.trace.record("app_processed", "record processed", app=policy, topic=msg.topic(),
                              partition=msg.partition(), offset=msg.offset())
-        if policy == "commit_after_processing":
+        if policy == "after_each":
             consumer.commit(message=msg, asynchronous=False)
-        elif policy == "auto_commit_store_after_processing":
+        elif policy == "auto_store_after_processing":
             consumer.store_offsets(message=msg)
     return False
 
@@ -188,7 +207,8 @@ class PipelineRun:
 
     ``side_effects`` counts, per input value, a write outside Kafka (a "send e-mail" call, the seed
     sample's ``print()``) made while processing. ``output(isolation)`` reads the output topic as a
-    fresh consumer would. ``outcomes`` names the errors the sample's asynchronous commits reported;
+    fresh consumer would. ``outcomes`` lists the errors the sample's asynchronous commits raised, as
+    ``Scenario.outcomes`` does (dicts: time_ms, app, instance, error, where, text);
     ``aborts`` lists each abort-and-rewind of the exactly-once loop (``error``, ``time_ms``, and
     ``rewound_to``: the committed offsets it seeked to).
     """
@@ -201,7 +221,7 @@ class PipelineRun:
     side_effects: Counter = field(default_factory=Counter)
     crashes: int = 0
     batches: int = 0
-    outcomes: list[str] = field(default_factory=list)
+    outcomes: list[dict] = field(default_factory=list)
     aborts: list[dict] = field(default_factory=list)
 
     @property
@@ -277,7 +297,7 @@ def run_pipeline(mode: str, crash_step: str | None, *, inputs: int = 20, batch: 
         _check_int("slow_batch", slow_batch, 1)
     cluster, conf = _new_cluster(seed, ("orders", "receipts"), inputs)
     run = PipelineRun(mode, crash_step or "none", crash_batch, inputs, cluster)
-    app = _PipelineApp(run, conf, batch, processing_ms, slow_batch)
+    app = _BatchPipeline(run, conf, batch, processing_ms, slow_batch)
     while True:
         app.start()
         try:
@@ -287,7 +307,7 @@ def run_pipeline(mode: str, crash_step: str | None, *, inputs: int = 20, batch: 
             run.crashes += 1
 
 
-class _PipelineApp:
+class _BatchPipeline:
     """The application process: started, crashed and started again by ``run_pipeline``."""
 
     def __init__(self, run: PipelineRun, conf: dict, batch: int, processing_ms: int, slow_batch: int | None) -> None:
@@ -298,13 +318,22 @@ class _PipelineApp:
     def start(self) -> None:
         txn_id = EXACTLY_ONCE_TRANSACTIONAL_ID if self.run.mode == "exactly_once" else "receipts-app"
         extra = {"transactional.id": txn_id, "message.timeout.ms": 10_000} if self.transactional else {}
-        self.producer = Producer({**self.conf, "client.id": "pipeline", **extra})
+        self.producer = Producer({**self.conf, "client.id": PIPELINE_APP, **extra})
         if self.transactional:
             self.producer.init_transactions()
         auto = {} if self.run.mode == "seed_sample_auto_commit" else {"enable.auto.commit": False}
-        self.consumer = Consumer({**self.conf, "group.id": "receipts-app", "client.id": "pipeline",
+        self.consumer = Consumer({**self.conf, "group.id": "receipts-app", "client.id": PIPELINE_APP,
                                   "auto.offset.reset": "earliest", "isolation.level": "read_committed", **auto})
         self.consumer.assign([TopicPartition("orders", 0)])
+
+    def outcome(self, err: Any, where: str) -> None:
+        """A Kafka error that reached the application: ``run.outcomes`` and an ``app_outcome`` event, as ``App.outcome``."""
+        run, instance = self.run, self.run.crashes + 1
+        name, text = error_name(err), error_text(err)
+        run.outcomes.append({"time_ms": run.cluster.now_ms, "app": PIPELINE_APP, "instance": instance, "error": name,
+                             "where": where, "text": text})
+        run.cluster.trace.record("app_outcome", f"{where}: {text}", app=PIPELINE_APP, error=name, where=where,
+                                 instance=instance)
 
     def step(self, name: str) -> None:
         run = self.run
@@ -345,7 +374,7 @@ class _PipelineApp:
             try:
                 self.consumer.commit(message=msgs[-1])      # asynchronous by default, outside the transaction
             except KafkaException as exc:
-                self.run.outcomes.append(exc.args[0].name())
+                self.outcome(exc, "commit (asynchronous, outside the transaction)")
 
     def commit_exactly_once(self) -> None:
         """Input offsets inside the transaction; on an abortable error, abort and rewind to the committed offsets."""
