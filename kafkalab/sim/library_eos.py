@@ -327,7 +327,7 @@ class _BatchPipeline:
         self.consumer.assign([TopicPartition("orders", 0)])
 
     def outcome(self, err: Any, where: str) -> None:
-        """A Kafka error that reached the application: ``run.outcomes`` and an ``app_outcome`` event, as ``App.outcome``."""
+        """A Kafka error that reached the application: ``run.outcomes`` and ``app_outcome``, as ``App.outcome``."""
         run, instance = self.run, self.run.crashes + 1
         name, text = error_name(err), error_text(err)
         run.outcomes.append({"time_ms": run.cluster.now_ms, "app": PIPELINE_APP, "instance": instance, "error": name,
