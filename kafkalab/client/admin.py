@@ -372,75 +372,68 @@ class AdminClient(GroupAdmin, ClientBase):
         self._check_usable()
         return self._cluster if self._cluster is not None else _Unreachable()
 
+    def _ask(self, api: str, /, **fields: Any) -> Any:
+        """One admin request (instant: ``base.is_instant``); with no cluster behind the client, ``_TIMED_OUT``."""
+        if self._cluster is None:
+            raise _no_broker()
+        return self._roundtrip(api, **fields)
+
+    def _futures(self, api: str, keys: list, /, **fields: Any) -> dict[Any, Future]:
+        """Send ``api`` and turn its per-resource ``apis.Result`` answers into futures keyed by ``keys``'s items.
+
+        ``keys`` pairs each future's key with the response's key: ``[(future key, response key), ...]``.
+        """
+        try:
+            resp = self._ask(api, **fields)
+        except KafkaException as exc:
+            return {key: _done(error=KafkaException(*exc.args)) for key, _ in keys}
+        return {key: _from_result(resp[rkey]) for key, rkey in keys}
+
     def create_topics(self, new_topics: list[NewTopic], operation_timeout: float = 0, request_timeout: float = 0,
                       validate_only: bool = False) -> dict[str, Future]:
         """Create topics; each future raises ``KafkaException`` (``TOPIC_ALREADY_EXISTS`` ...) on failure."""
-        cluster = self._c()
+        self._c()
         check.names_of(new_topics, "NewTopic", "create_topics", "new_topics")
         check.new_topic_configs(new_topics)
         check.flags(validate_only=validate_only)
         check.timeouts(request_timeout, operation_timeout)
-        out = {}
-        for nt in new_topics:
-            parts = None if nt.num_partitions == -1 else nt.num_partitions
-            if validate_only:
-                out[nt.topic] = _attempt(self._validate_topic, cluster, nt.topic, parts, nt.config)
-            else:
-                out[nt.topic] = _attempt(lambda t=nt, p=parts: cluster.create_topic(t.topic, p, t.config) and None)
-        return out
-
-    @staticmethod
-    def _validate_topic(cluster, name, partitions, config) -> None:
-        from .. import config as _config
-        cluster._check_topic_name(name)
-        if name in cluster.topics:
-            raise KafkaException(KafkaError(ERR.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists."))
-        if partitions is not None and partitions < 1:
-            raise KafkaException(KafkaError(ERR.INVALID_PARTITIONS, f"partitions must be >= 1, got {partitions}"))
-        _config.resolve_topic(config or {}, broker=cluster.broker_config)
+        entries = [(nt.topic, None if nt.num_partitions == -1 else nt.num_partitions, nt.config) for nt in new_topics]
+        return self._futures("CreateTopics", [(nt.topic, nt.topic) for nt in new_topics], topics=entries,
+                             validate_only=validate_only)
 
     def delete_topics(self, topics: list[str], operation_timeout: float = 0,
                       request_timeout: float = 0) -> dict[str, Future]:
         """Delete topics (and the committed offsets of every group for them)."""
-        cluster = self._c()
+        self._c()
         check.topic_names(topics)
         check.timeouts(request_timeout, operation_timeout)
-        return {t: _attempt(lambda t=t: cluster.delete_topic(t)) for t in topics}
+        return self._futures("DeleteTopics", [(t, t) for t in topics], topics=list(topics))
 
     def create_partitions(self, new_partitions: list[NewPartitions], operation_timeout: float = 0,
                           request_timeout: float = 0, validate_only: bool = False) -> dict[str, Future]:
         """Raise partition counts (``INVALID_PARTITIONS`` if not larger)."""
-        cluster = self._c()
+        self._c()
         check.names_of(new_partitions, "NewPartitions", "create_partitions", "new_partitions")
         check.flags(validate_only=validate_only)
         check.timeouts(request_timeout, operation_timeout)
-        return {np.topic: _attempt(lambda np=np: cluster.create_partitions(np.topic, np.new_total_count))
-                for np in new_partitions}
+        return self._futures("CreatePartitions", [(np.topic, np.topic) for np in new_partitions],
+                             topics=[(np.topic, np.new_total_count) for np in new_partitions])
 
     def describe_configs(self, resources: list[ConfigResource],
                          request_timeout: float = 0) -> dict[ConfigResource, Future]:
         """Current config values of topics (or the broker), with whether each is a default."""
-        cluster = self._c()
+        self._c()
         check.list_of(resources, ConfigResource, "ConfigResource", "describe_configs", "resources")
         check.timeouts(request_timeout)
         out = {}
+        asked = [res for res in resources if res.restype in (ResourceType.TOPIC, ResourceType.BROKER)]
+        keys = [(res, _config_key(res)) for res in asked]
+        for res, fut in self._futures("DescribeConfigs", keys, resources=[k for _, k in keys]).items():
+            out[res] = fut if fut.exception() is not None else _done(_config_entries(res, fut.result()))
         for res in resources:
-            if res.restype is ResourceType.TOPIC:
-                out[res] = _attempt(self._describe_topic, cluster, res.name)
-            elif res.restype is ResourceType.BROKER:
-                out[res] = _attempt(lambda: {k: ConfigEntry(k, str(v), ConfigSource.DEFAULT_CONFIG, is_default=True)
-                                             for k, v in cluster.broker_config.items()})
-            else:
+            if res not in out:
                 out[res] = _done(error=KafkaException(KafkaError(ERR.INVALID_REQUEST, f"unsupported {res.restype}")))
-        return out
-
-    @staticmethod
-    def _describe_topic(cluster, name) -> dict[str, ConfigEntry]:
-        topic = cluster.topic(name)
-        given = topic.config_given
-        return {k: ConfigEntry(k, _str(v), is_default=k not in given,
-                               source=ConfigSource.DYNAMIC_TOPIC_CONFIG if k in given else ConfigSource.DEFAULT_CONFIG)
-                for k, v in topic.config.items()}
+        return {res: out[res] for res in resources}
 
     def alter_configs(self, resources: list[ConfigResource], request_timeout: float = 0,
                       validate_only: bool = False) -> dict[ConfigResource, Future]:
@@ -448,63 +441,31 @@ class AdminClient(GroupAdmin, ClientBase):
 
         Kafka: ``AlterConfigs`` is not incremental: configs you do not name are reset.
         """
-        cluster = self._c()
+        self._c()
         check.list_of(resources, ConfigResource, "ConfigResource", "alter_configs", "resources")
         check.flags(validate_only=validate_only)
         check.timeouts(request_timeout)
-        out = {}
-        for res in resources:
-            out[res] = _attempt(self._alter_topic, cluster, res, validate_only)
-        return out
-
-    @staticmethod
-    def _alter_topic(cluster, res: ConfigResource, validate_only: bool) -> None:
-        from .. import config as _config
-        if res.restype is not ResourceType.TOPIC:
-            raise KafkaException(KafkaError(ERR.INVALID_REQUEST, "alter_configs: only TOPIC resources are modelled"))
-        topic = cluster.topic(res.name)
-        new = _config.resolve_topic(res.set_config_dict, broker=cluster.broker_config)
-        if validate_only:
-            return None
-        topic.config.clear()
-        topic.config.update(new)
-        topic.config_given = set(res.set_config_dict)
-        cluster.trace.record("topic_config_altered", "alter_configs", topic=res.name,
-                             config={k: _str(v) for k, v in res.set_config_dict.items()})
-        return None
+        keys = [(res, _config_key(res)) for res in resources]
+        return self._futures("AlterConfigs", keys, resources=[(*k, dict(res.set_config_dict)) for res, k in keys],
+                             validate_only=validate_only)
 
     def list_offsets(self, topic_partition_offsets: dict[TopicPartition, OffsetSpec],
                      isolation_level: IsolationLevel = IsolationLevel.READ_UNCOMMITTED,
                      request_timeout: float = 0) -> dict[TopicPartition, Future]:
         """Earliest (log start), latest (HW, or LSO for READ_COMMITTED), max-timestamp or by-time offsets."""
-        cluster = self._c()
+        self._c()
         check.list_offsets_request(topic_partition_offsets, TopicPartition, OffsetSpec, isolation_level,
                                    IsolationLevel)
         check.timeouts(request_timeout)
-        out = {}
-        for tp, spec in topic_partition_offsets.items():
-            out[tp] = _attempt(self._list_offset, cluster, tp, spec, isolation_level)
-        return out
-
-    @staticmethod
-    def _list_offset(cluster, tp: TopicPartition, spec: OffsetSpec, iso: IsolationLevel) -> ListOffsetsResultInfo:
-        log = cluster.partition(tp.topic, tp.partition)
-        if spec.kind == "earliest":
-            return ListOffsetsResultInfo(log.log_start_offset, -1)
-        if spec.kind == "latest":
-            end = log.last_stable_offset if iso is IsolationLevel.READ_COMMITTED else log.high_watermark
-            return ListOffsetsResultInfo(end, -1)
-        if spec.kind == "max_timestamp":
-            best = (-1, -1)
-            for batch in log.batches():
-                if batch.control is not None or batch.max_timestamp <= best[1]:
-                    continue
-                for i, rec in enumerate(batch.records):
-                    if rec is not None and rec[2] > best[1]:
-                        best = (batch.base_offset + i, rec[2])
-            return ListOffsetsResultInfo(best[0], best[1])
-        found = log.offset_for_timestamp(spec.timestamp)
-        return ListOffsetsResultInfo(-1 if found >= log.log_end_offset else found, spec.timestamp)
+        tps = list(topic_partition_offsets)
+        specs = [(tp.topic, tp.partition, spec.timestamp if spec.kind == "timestamp" else spec.kind)
+                 for tp, spec in topic_partition_offsets.items()]
+        try:
+            results = self._ask("ListOffsets", partitions=specs, read_committed=isolation_level is
+                                IsolationLevel.READ_COMMITTED)
+        except KafkaException as exc:
+            return {tp: _done(error=KafkaException(*exc.args)) for tp in tps}
+        return {tp: _from_result(res, lambda v: ListOffsetsResultInfo(*v)) for tp, res in zip(tps, results)}
 
     def delete_records(self, topic_partition_offsets: list[TopicPartition], request_timeout: float = 0,
                        operation_timeout: float = 0) -> dict[TopicPartition, Future]:
@@ -512,22 +473,14 @@ class AdminClient(GroupAdmin, ClientBase):
 
         Kafka: ``DeleteRecords``; whole segments below the new start are deleted.
         """
-        cluster = self._c()
+        self._c()
         check.partitions_list(topic_partition_offsets, TopicPartition, what="request")
         check.timeouts(request_timeout, operation_timeout)
-        out = {}
-        for tp in topic_partition_offsets:
-            out[tp] = _attempt(self._delete_records, cluster, tp)
-        return out
-
-    @staticmethod
-    def _delete_records(cluster, tp: TopicPartition) -> DeletedRecords:
-        log = cluster.partition(tp.topic, tp.partition)
-        target = log.high_watermark if tp.offset == -1 else tp.offset
-        if target < 0 or target > log.high_watermark:
-            raise KafkaException(KafkaError(ERR.OFFSET_OUT_OF_RANGE, f"delete_records: offset {tp.offset} is outside "
-                                            f"[0, high watermark {log.high_watermark}]"))
-        return DeletedRecords(log.delete_records_before(target))
+        keys = [(tp, (tp.topic, tp.partition)) for tp in topic_partition_offsets]
+        futures = self._futures("DeleteRecords", keys,
+                                partitions=[(tp.topic, tp.partition, tp.offset) for tp in topic_partition_offsets])
+        return {tp: fut if fut.exception() is not None else _done(DeletedRecords(fut.result()))
+                for tp, fut in futures.items()}
 
     def describe_cluster(self, request_timeout: float = 0, include_authorized_operations: bool = False) -> Future:
         """Cluster id, controller and brokers, as a ``DescribeClusterResult``.
@@ -535,35 +488,34 @@ class AdminClient(GroupAdmin, ClientBase):
         ``include_authorized_operations``: the broker has no authorizer, so every cluster operation is allowed
         (Kafka answers all the resource's operations when no authorizer is configured).
         """
-        cluster = self._c()
+        self._c()
         check.flags(include_authorized_operations=include_authorized_operations)
         check.timeouts(request_timeout)
         ops = list(_CLUSTER_OPS) if include_authorized_operations else None
-        return _attempt(lambda: DescribeClusterResult(_node(cluster), [_node(cluster)], cluster.name, ops))
+        try:
+            info = self._ask("DescribeCluster")
+        except KafkaException as exc:
+            return _done(error=exc)
+        return _done(DescribeClusterResult(_node(info.controller), [_node(b) for b in info.brokers], info.cluster_id,
+                                           ops))
 
     def describe_topics(self, topics: TopicCollection, request_timeout: float = 0,
                         include_authorized_operations: bool = False) -> dict[str, Future]:
         """A ``TopicDescription`` per topic name; an unknown topic's future fails with UNKNOWN_TOPIC_OR_PART."""
-        cluster = self._c()
+        self._c()
         if not isinstance(topics, TopicCollection):
             raise TypeError("Expected input to be instance of TopicCollection")
         check.describe_topic_names(topics.topic_names)
         check.flags(include_authorized_operations=include_authorized_operations)
         check.timeouts(request_timeout)
-        return {name: _attempt(self._describe_one_topic, cluster, name, include_authorized_operations)
+        try:
+            md = self._ask("Metadata", topics=list(topics.topic_names))
+        except KafkaException as exc:
+            return {name: _done(error=KafkaException(*exc.args)) for name in topics.topic_names}
+        return {name: _done(error=KafkaException(KafkaError(md.topics[name].error.code())))
+                if md.topics[name].error is not None else
+                _done(_topic_description(md, name, include_authorized_operations))
                 for name in topics.topic_names}
-
-    @staticmethod
-    def _describe_one_topic(cluster, name: str, with_ops: bool) -> TopicDescription:
-        topic = cluster.topics.get(name)
-        if topic is None:
-            raise KafkaException(KafkaError(ERR.UNKNOWN_TOPIC_OR_PART))
-        node = _node(cluster)
-        digest = hashlib.sha256(f"{cluster.name}/{name}".encode()).digest()
-        topic_id = Uuid(int.from_bytes(digest[:8], "big", signed=True),    # deterministic per cluster and name
-                        int.from_bytes(digest[8:16], "big", signed=True))
-        parts = [TopicPartitionInfo(p, node, [node], [node]) for p in range(len(topic.partitions))]
-        return TopicDescription(name, topic_id, topic.internal, parts, list(_TOPIC_OPS) if with_ops else None)
 
     def incremental_alter_configs(self, resources: list[ConfigResource], request_timeout: float = 0,
                                   validate_only: bool = False) -> dict[ConfigResource, Future]:
@@ -572,42 +524,16 @@ class AdminClient(GroupAdmin, ClientBase):
         Kafka: ``IncrementalAlterConfigs`` (KIP-339); configs not named keep their values. DELETE reverts a
         config to its default; APPEND/SUBTRACT apply to list-valued configs (``cleanup.policy``).
         """
-        cluster = self._c()
+        self._c()
         check.list_of(resources, ConfigResource, "ConfigResource", "incremental_alter_configs", "resources",
                       error=TypeError)
         check.incremental_configs(resources, ConfigEntry, AlterConfigOpType)
         check.flags(validate_only=validate_only)
         check.timeouts(request_timeout)
-        return {res: _attempt(self._incremental_alter, cluster, res, validate_only) for res in resources}
-
-    def _incremental_alter(self, cluster, res: ConfigResource, validate_only: bool) -> None:
-        if res.restype is not ResourceType.TOPIC:
-            raise KafkaException(KafkaError(ERR.INVALID_REQUEST, "incremental_alter_configs: only TOPIC resources "
-                                                                 "are modelled"))
-        topic = cluster.topic(res.name)
-        current = {k: _str(topic.config[k]) for k in topic.config_given}
-        for entry in res.incremental_configs:
-            op = entry.incremental_operation
-            if op is AlterConfigOpType.SET:
-                current[entry.name] = entry.value
-            elif op is AlterConfigOpType.DELETE:
-                current.pop(entry.name, None)
-            elif op in (AlterConfigOpType.APPEND, AlterConfigOpType.SUBTRACT):
-                value = topic.config.get(entry.name)
-                if not isinstance(value, (list, tuple)):
-                    raise KafkaException(KafkaError(ERR.INVALID_CONFIG, f"Config value append is not allowed for "
-                                                                        f"config key: {entry.name}"))
-                items = [v for v in value]
-                for v in (entry.value or "").split(","):
-                    if op is AlterConfigOpType.APPEND and v not in items:
-                        items.append(v)
-                    elif op is AlterConfigOpType.SUBTRACT and v in items:
-                        items.remove(v)
-                current[entry.name] = ",".join(items)
-            else:
-                raise KafkaException(KafkaError(ERR._INVALID_ARG, f"incremental_alter_configs: {entry.name} has no "
-                                                                  f"incremental_operation"))
-        self._alter_topic(cluster, ConfigResource(ResourceType.TOPIC, res.name, current), validate_only)
+        keys = [(res, _config_key(res)) for res in resources]
+        ops = [(*k, [(e.name, e.incremental_operation.name if e.incremental_operation is not None else None, e.value)
+                     for e in res.incremental_configs]) for res, k in keys]
+        return self._futures("IncrementalAlterConfigs", keys, resources=ops, validate_only=validate_only)
 
     def create_acls(self, acls: list[AclBinding], request_timeout: float = 0) -> dict[AclBinding, Future]:
         """Each future fails with SECURITY_DISABLED: the broker has no authorizer (ACLs are not modelled)."""
@@ -648,25 +574,20 @@ class AdminClient(GroupAdmin, ClientBase):
         Kafka: ``ElectLeaders``. kafkalab has one broker, which already leads every partition, so each
         partition answers ELECTION_NOT_NEEDED (UNKNOWN_TOPIC_OR_PART for one that does not exist).
         """
-        cluster = self._c()
+        self._c()
         if not isinstance(election_type, ElectionType):
             raise TypeError("Expected 'election_type' to be of type 'ElectionType'")
         if partitions is not None:
             check.partitions_list(partitions, TopicPartition, what="partitions")
         check.timeouts(request_timeout, operation_timeout)
-        return _attempt(self._elect, cluster, partitions)
-
-    @staticmethod
-    def _elect(cluster, partitions: list[TopicPartition] | None) -> dict[TopicPartition, KafkaException | None]:
+        try:
+            codes = self._ask("ElectLeaders", partitions=None if partitions is None else
+                              [(tp.topic, tp.partition) for tp in partitions])
+        except KafkaException as exc:
+            return _done(error=exc)
         if partitions is None:
-            partitions = [TopicPartition(t, p) for t, topic in cluster.topics.items()
-                          for p in range(len(topic.partitions))]
-        out: dict[TopicPartition, KafkaException | None] = {}
-        for tp in partitions:
-            topic = cluster.topics.get(tp.topic)
-            known = topic is not None and 0 <= tp.partition < len(topic.partitions)
-            out[tp] = KafkaException(KafkaError(ERR.ELECTION_NOT_NEEDED if known else ERR.UNKNOWN_TOPIC_OR_PART))
-        return out
+            return _done({TopicPartition(t, p): KafkaException(KafkaError(code)) for (t, p), code in codes.items()})
+        return _done({tp: KafkaException(KafkaError(codes[(tp.topic, tp.partition)])) for tp in partitions})
 
     def list_groups(self, group: str | None = None, timeout: float = -1) -> list:
         """Not modelled (confluent-kafka deprecates it): raises ``_NOT_IMPLEMENTED``; use ``list_consumer_groups``."""
@@ -727,12 +648,50 @@ class _Unreachable:
     """Stands for the cluster of a client whose ``bootstrap.servers`` names none: every use times out."""
 
     def __getattr__(self, name: str) -> Any:
-        raise KafkaException(KafkaError(ERR._TIMED_OUT, "Failed while waiting for response from broker: Local: "
-                                                        "Timed out (bootstrap.servers names no kafkalab cluster)"))
+        raise _no_broker()
 
 
-def _node(cluster) -> Node:
-    return Node(1, cluster.name, 9092)
+def _no_broker() -> KafkaException:
+    """What a request gets when no broker answers (confluent-kafka: its future fails after request_timeout)."""
+    return KafkaException(KafkaError(ERR._TIMED_OUT, "Failed while waiting for response from broker: Local: "
+                                                     "Timed out (bootstrap.servers names no kafkalab cluster)"))
+
+
+def _node(broker: Any) -> Node:
+    """confluent-kafka's ``Node`` for a broker of a response (``apis.BrokerNode``)."""
+    return Node(broker.node_id, broker.host, broker.port)
+
+
+def _from_result(result: Any, wrap: Any = None) -> Future:
+    """A future of one ``apis.Result``: its value (through ``wrap``), or its error as a ``KafkaException``."""
+    if result.error is not None:
+        return _done(error=KafkaException(result.error))
+    return _done(result.value if wrap is None else wrap(result.value))
+
+
+def _config_key(res: ConfigResource) -> tuple[str, str]:
+    """The DescribeConfigs/AlterConfigs resource key: ``("topic" | "broker" | other type name, name)``."""
+    kind = {ResourceType.TOPIC: "topic", ResourceType.BROKER: "broker"}.get(res.restype, str(res.restype))
+    return (kind, res.name)
+
+
+def _config_entries(res: ConfigResource, described: dict[str, tuple[Any, bool]]) -> dict[str, ConfigEntry]:
+    if res.restype is ResourceType.BROKER:
+        return {k: ConfigEntry(k, str(v), ConfigSource.DEFAULT_CONFIG, is_default=True)
+                for k, (v, _default) in described.items()}
+    return {k: ConfigEntry(k, _str(v), is_default=default,
+                           source=ConfigSource.DEFAULT_CONFIG if default else ConfigSource.DYNAMIC_TOPIC_CONFIG)
+            for k, (v, default) in described.items()}
+
+
+def _topic_description(md: Any, name: str, with_ops: bool) -> TopicDescription:
+    info = md.topics[name]
+    node = _node(md.brokers[0])
+    digest = hashlib.sha256(f"{md.cluster_id}/{name}".encode()).digest()
+    topic_id = Uuid(int.from_bytes(digest[:8], "big", signed=True),    # deterministic per cluster and name
+                    int.from_bytes(digest[8:16], "big", signed=True))
+    parts = [TopicPartitionInfo(p, node, [node], [node]) for p in range(info.partitions)]
+    return TopicDescription(name, topic_id, info.internal, parts, list(_TOPIC_OPS) if with_ops else None)
 
 
 
