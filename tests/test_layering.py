@@ -160,3 +160,83 @@ def test_layering_engine_has_no_wall_clock_threads_or_global_random() -> None:
                 elif (module, node.attr) in FORBIDDEN_CALLS:
                     offenders.append(f"{name}:{node.lineno} uses {module}.{node.attr}")
     assert offenders == []
+
+
+# -- the client layer talks to the broker only through broker.apis (issue 16) --------------------------------
+#: What a client module may import from kafkalab.broker: the request handlers, and cluster for ``lookup``
+#: (finding the cluster named by bootstrap.servers).
+CLIENT_MAY_IMPORT_FROM_BROKER = {"kafkalab.broker", "kafkalab.broker.apis", "kafkalab.broker.cluster"}
+#: The public attributes a client may read on a cluster object (``self._cluster``, ``c._cluster``, a local
+#: ``cluster``): the shared clock and trace, its name and bootstrap address, the seeded random source,
+#: and the time helpers. Everything else is reached by a request (``ClientBase._request``).
+CLUSTER_PUBLIC_FOR_CLIENTS = {"clock", "trace", "name", "bootstrap_servers", "rng", "now_ms", "advance"}
+#: Known exceptions, to be removed (the test fails on any NEW one, and on a listed one that is gone).
+#: ``module: attribute``. base: registering a client and numbering it (Cluster has no public
+#: ``register`` yet). The consumer's helpers (issue 16, being converted to requests): JoinGroup, SyncGroup,
+#: Heartbeat, LeaveGroup and OffsetCommit through ``group_coordinator``, the topic list for a pattern
+#: subscription (``user_topics``) and the leader's partition counts (``topics``).
+KNOWN_CLUSTER_READS = {
+    "kafkalab.client.base: _register", "kafkalab.client.base: _clients",
+    "kafkalab.client.consumer_coordinator: group_coordinator", "kafkalab.client.consumer_coordinator: user_topics",
+    "kafkalab.client.consumer_coordinator: topics", "kafkalab.client.offset_commits: group_coordinator",
+}
+#: Known broker imports to be removed, ``module: imported module`` (the fetcher: FetchRequest/reset values
+#: and the log's control-batch constants, until they come through broker.apis).
+KNOWN_BROKER_IMPORTS = {
+    "kafkalab.client.fetcher: kafkalab.broker.fetch", "kafkalab.client.fetcher: kafkalab.broker.log",
+}
+
+
+def _client_modules() -> list[str]:
+    return [name for name in ENGINE_MODULES if name.startswith("kafkalab.client.")]
+
+
+def _cluster_reads(name: str) -> list[tuple[str, int]]:
+    """``(attribute, line)`` for every ``<cluster>.<attr>`` read in module ``name``.
+
+    A cluster expression is a name ``cluster`` or any ``<x>._cluster`` (``self._cluster``, ``c._cluster``).
+    """
+    path = _source_path(name)
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute):
+            continue
+        value = node.value
+        if (isinstance(value, ast.Name) and value.id == "cluster") or (
+                isinstance(value, ast.Attribute) and value.attr == "_cluster"):
+            found.append((node.attr, node.lineno))
+    return found
+
+
+def test_layering_client_imports_only_broker_apis() -> None:
+    """Client modules import from kafkalab.broker only ``apis`` (and ``cluster``, for ``lookup``)."""
+    found = {(f"{name}: {mod}", line) for name in _client_modules() for mod, line in _imports(name)
+             if mod.startswith("kafkalab.broker") and mod not in CLIENT_MAY_IMPORT_FROM_BROKER}
+    assert sorted(f"{key} (line {line})" for key, line in found if key not in KNOWN_BROKER_IMPORTS) == []
+    gone = KNOWN_BROKER_IMPORTS - {key for key, _ in found}
+    assert not gone, f"fixed, remove from KNOWN_BROKER_IMPORTS: {gone}"
+    uses = []
+    for name in _client_modules():
+        tree = ast.parse(_source_path(name).read_text(encoding="utf-8"))
+        aliases = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                   for alias in node.names if alias.name == "cluster" and (node.module or "").endswith("broker")}
+        uses += [f"{name}:{node.lineno} uses broker.cluster.{node.attr}" for node in ast.walk(tree)
+                 if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                 and node.value.id in aliases and node.attr != "lookup"]
+    assert uses == []
+
+
+def test_layering_client_reads_no_broker_internals() -> None:
+    """No client module reads a cluster attribute beyond the public set; the rest goes through requests."""
+    seen, offenders = set(), []
+    for name in _client_modules():
+        for attr, line in _cluster_reads(name):
+            if attr in CLUSTER_PUBLIC_FOR_CLIENTS:
+                continue
+            key = f"{name}: {attr}"
+            seen.add(key)
+            if key not in KNOWN_CLUSTER_READS:
+                offenders.append(f"{name}:{line} reads cluster.{attr}")
+    assert offenders == []
+    assert not KNOWN_CLUSTER_READS - seen, f"fixed, remove from KNOWN_CLUSTER_READS: {KNOWN_CLUSTER_READS - seen}"
