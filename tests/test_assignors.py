@@ -1,4 +1,7 @@
-"""Tests for kafkalab.broker.assignors: the KAFKA_REFERENCE §3.3 examples, then properties."""
+"""Tests for kafkalab.client.assignors: the KAFKA_REFERENCE §3.3 examples, then properties.
+
+The broker's vote for the group's assignor (``broker.protocol_selection.select_protocol``) is tested here too.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kafkalab.broker.assignors import (
+from kafkalab.broker.protocol_selection import select_protocol
+from kafkalab.client.assignors import (
     ASSIGNORS,
     PROTOCOL_TYPE,
     CooperativeResult,
@@ -17,7 +21,6 @@ from kafkalab.broker.assignors import (
     partitions_to_revoke,
     range_assign,
     roundrobin_assign,
-    select_protocol,
     sort_members,
     sticky_assign,
 )

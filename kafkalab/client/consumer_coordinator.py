@@ -14,9 +14,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from ..broker import assignors as _assignors
 from ..clock import Priority
 from ..errors import ERR, KafkaError
+from . import assignors as _assignors
 from .join_state import JoinState, check_transition
 from .message import Message, TopicPartition
 
