@@ -216,8 +216,7 @@ class ClientBase:
             self._clock.call_later(1, self._report_unreachable)
         else:
             self._clock = cluster.clock
-            cluster._register(self)
-            self._name = f"{self._client_id}#{kind}-{len(cluster._clients)}"
+            self._name = f"{self._client_id}#{kind}-{cluster.register_client(self)}"
             cluster.trace.record("client_created", kind, client=self._name, client_id=self._client_id)
         self._created_ms = self._clock.now_ms
         self._stats_cb: Callable | None = self._conf.get("stats_cb")
