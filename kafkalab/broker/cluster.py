@@ -321,10 +321,6 @@ class Cluster(FaultVerbs):
         self._clients.append(client)
         return len(self._clients)
 
-    def _register(self, client: Any) -> None:
-        """Old name of ``register_client`` (``client/base.py`` until it switches)."""
-        self._clients.append(client)
-
     def crash(self, client: Any) -> None:
         """Kill ``client``'s process: no LeaveGroup, no more heartbeats, commits or sends.
 
