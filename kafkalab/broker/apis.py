@@ -10,9 +10,11 @@ Where each concept lives:
   the log in ``log.py``).
 - Fetch, ListOffsets: ``fetch.py``.
 - Metadata, CreateTopics, DeleteTopics, CreatePartitions, DeleteRecords, ElectLeaders, DescribeCluster:
-  ``cluster.Cluster``.
+  ``cluster.Cluster`` (``validate_new_topic``, ``create_topic``, ``delete_topic``, ...).
 - DescribeConfigs, AlterConfigs, IncrementalAlterConfigs: ``configs.py``.
-- FindCoordinator: ``internal_topics.py`` (the coordinator partition; one broker leads them all).
+- FindCoordinator: answered here: the one broker leads every ``__consumer_offsets`` and
+  ``__transaction_state`` partition (the coordinator partitions, ``internal_topics.partition_for``).
+- DescribeAcls, CreateAcls, DeleteAcls: answered here: no authorizer, ``SECURITY_DISABLED``.
 - JoinGroup, SyncGroup, Heartbeat, LeaveGroup, DescribeGroups, ListGroups, DeleteGroups:
   ``groups.GroupCoordinator``.
 - OffsetCommit, OffsetFetch: ``offset_manager.OffsetManager`` (the group coordinator's offsets).
