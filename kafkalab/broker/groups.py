@@ -146,6 +146,10 @@ class ClassicGroup:
 class GroupCoordinator:
     """The broker-side coordinator of every consumer group of one cluster.
 
+    Every change of a group's state happens here (``_transition``, with its reason); the offsets
+    (``self.offsets``, an ``OffsetManager``, built here as Kafka's coordinator shard holds its
+    ``OffsetMetadataManager``) ask it only through public methods.
+
     Kafka: ``GroupCoordinatorService`` / ``GroupMetadataManager`` (classic protocol).
     Simplifications: a new member gets its member id in its first JoinGroup (no
     MEMBER_ID_REQUIRED round trip of KIP-394); group metadata itself is not written to
