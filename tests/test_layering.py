@@ -173,18 +173,11 @@ CLIENT_MAY_IMPORT_FROM_BROKER = {"kafkalab.broker", "kafkalab.broker.apis", "kaf
 CLUSTER_PUBLIC_FOR_CLIENTS = {"clock", "trace", "name", "bootstrap_servers", "rng", "now_ms", "advance",
                               "register_client"}
 #: Known exceptions, to be removed (the test fails on any NEW one, and on a listed one that is gone).
-#: ``module: attribute``. The consumer's helpers (issue 16, being converted to requests): JoinGroup, SyncGroup,
-#: Heartbeat, LeaveGroup and OffsetCommit through ``group_coordinator``, the topic list for a pattern
-#: subscription (``user_topics``) and the leader's partition counts (``topics``).
-KNOWN_CLUSTER_READS = {
-    "kafkalab.client.consumer_coordinator: group_coordinator", "kafkalab.client.consumer_coordinator: user_topics",
-    "kafkalab.client.consumer_coordinator: topics", "kafkalab.client.offset_commits: group_coordinator",
-}
-#: Known broker imports to be removed, ``module: imported module`` (the fetcher: FetchRequest/reset values
-#: and the log's control-batch constants, until they come through broker.apis).
-KNOWN_BROKER_IMPORTS = {
-    "kafkalab.client.fetcher: kafkalab.broker.fetch", "kafkalab.client.fetcher: kafkalab.broker.log",
-}
+#: ``module: attribute``. None left: the consumer's helpers send JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
+#: OffsetCommit, Fetch and Metadata through ``ClientBase._request``.
+KNOWN_CLUSTER_READS: set[str] = set()
+#: Known broker imports to be removed, ``module: imported module``. None left.
+KNOWN_BROKER_IMPORTS: set[str] = set()
 
 
 def _client_modules() -> list[str]:

@@ -69,13 +69,13 @@ class Consumer(OffsetsApi, ClientBase):
         self._auto_store: bool = conf["enable.auto.offset.store"]
         self._last_poll_ms = self._clock.now_ms
         alive = self._is_alive
-        self._fetcher = fetcher = Fetcher(conf, self._clock, self._cluster, trace=self._trace,
-                                          push_event=self._push_event, send=self._send, respond=self._respond,
-                                          alive=alive)
+        connected = self._cluster is not None
+        self._fetcher = fetcher = Fetcher(conf, self._clock, connected=connected, trace=self._trace,
+                                          push_event=self._push_event, request=self._request, alive=alive)
         self._ready = fetcher.ready
         self._commits = fetcher.commits = OffsetCommitter(
-            conf, self._clock, self._cluster, fetcher=fetcher, client_id=self._client_id, trace=self._trace,
-            callbacks=self._callbacks, membership=self._membership, send=self._send, respond=self._respond,
+            conf, self._clock, connected=connected, fetcher=fetcher, client_id=self._client_id, trace=self._trace,
+            callbacks=self._callbacks, membership=self._membership, request=self._request,
             wait_until=self._wait_until, alive=alive)
         self._java = self._commits.java
         self._coordinator: ConsumerCoordinator | None = None
@@ -282,9 +282,9 @@ class Consumer(OffsetsApi, ClientBase):
         if self._coordinator is None:
             self._coordinator = ConsumerCoordinator(
                 self, self._conf, fetcher=self._fetcher, commits=self._commits, clock=self._clock,
-                cluster=self._cluster, name=self._name, client_id=self._client_id, trace=self._trace,
-                push_event=self._push_event, callbacks=self._callbacks, send=self._send, respond=self._respond,
-                alive=self._is_alive, last_poll_ms=self._last_poll)
+                connected=self._cluster is not None, name=self._name, client_id=self._client_id, trace=self._trace,
+                push_event=self._push_event, callbacks=self._callbacks, request=self._request,
+                roundtrip=self._roundtrip, alive=self._is_alive, last_poll_ms=self._last_poll)
         self._coordinator.subscribe(list(topics), on_assign, on_revoke, on_lost)
 
     def unsubscribe(self) -> None:

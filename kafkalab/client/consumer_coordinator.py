@@ -8,7 +8,6 @@ static membership. Commits and auto-commit live in ``offset_commits.py``. Standa
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import deque
 from collections.abc import Callable
@@ -33,31 +32,31 @@ class ConsumerCoordinator:
     ``on_assign``/``on_revoke``/``on_lost``. ``consumer`` is only passed to those callbacks and used
     through its public assign methods; everything else it needs comes at construction: the
     consumer's ``fetcher`` (the assignment) and ``commits`` (commit before a revoke, auto-commit
-    start), its clock and cluster, ``trace``, ``push_event`` (an event for the next poll),
-    ``callbacks`` (the queue ``poll`` serves), ``send``/``respond`` (the request path), ``alive()``
-    and ``last_poll_ms()``.
+    start), its clock, ``connected`` (a cluster answers), ``trace``, ``push_event`` (an event for the
+    next poll), ``callbacks`` (the queue ``poll`` serves), ``request``/``roundtrip`` (the request path,
+    ``ClientBase._request``/``_roundtrip``), ``alive()`` and ``last_poll_ms()``.
 
     Kafka: Java ``ConsumerCoordinator``/``AbstractCoordinator``; librdkafka ``rdkafka_cgrp.c``.
     Simplification: a regex subscription is matched against the topics that exist at each
     JoinGroup (librdkafka also re-checks every ``topic.metadata.refresh.interval.ms``).
     """
 
-    def __init__(self, consumer: Any, conf: dict, *, fetcher: Any, commits: Any, clock: Any, cluster: Any,
+    def __init__(self, consumer: Any, conf: dict, *, fetcher: Any, commits: Any, clock: Any, connected: bool,
                  name: str, client_id: str, trace: Callable, push_event: Callable, callbacks: deque,
-                 send: Callable, respond: Callable, alive: Callable[[], bool],
+                 request: Callable, roundtrip: Callable, alive: Callable[[], bool],
                  last_poll_ms: Callable[[], int]) -> None:
         self.consumer = consumer
         self.fetcher = fetcher
         self.commits = commits
         self._clock = clock
-        self._cluster = cluster
+        self._connected = connected
         self._name = name
         self._client_id = client_id
         self._trace = trace
         self._push_event = push_event
         self._callbacks = callbacks
-        self._send = send
-        self._respond = respond
+        self._request = request
+        self._roundtrip = roundtrip
         self._alive = alive
         self._last_poll_ms = last_poll_ms
         self.java = conf["kafkalab.client.semantics"] == "java"
@@ -101,14 +100,17 @@ class ConsumerCoordinator:
         self.leave("unsubscribe()")
 
     def subscribed_topics(self) -> list[str]:
-        """Topic names the subscription resolves to now (``^`` entries are regexes)."""
-        cluster = self._cluster
-        if cluster is None:
+        """Topic names the subscription resolves to now (``^`` entries are regexes, matched against the
+        non-internal topics of a Metadata response)."""
+        if not self._connected:
             return [t for t in self.subscription if not t.startswith("^")]
         names = set()
-        existing = cluster.user_topics()
+        existing = None
         for entry in self.subscription:
             if entry.startswith("^"):
+                if existing is None:
+                    meta = self._roundtrip("Metadata", topics=None)
+                    existing = [name for name, info in meta.topics.items() if not info.internal]
                 pattern = re.compile(entry)
                 names.update(t for t in existing if pattern.match(t))
             else:
@@ -130,19 +132,17 @@ class ConsumerCoordinator:
 
     def join(self, reason: str) -> None:
         """Send JoinGroup with the subscription (and owned partitions under cooperative)."""
-        if self._cluster is None or not self._alive():
+        if not self._connected or not self._alive():
             return
         self._set_state(JoinState.JOINING, f"JoinGroup sent: {reason}")
         topics = self.subscribed_topics()
         owned = sorted(self.owned) if self.cooperative else []
         protocols = [(name, {"topics": topics, "owned": owned}) for name in self.strategies]
         self._trace("join_group", reason, member_id=self.member_id, topics=topics)
-        gc = self._cluster.group_coordinator
-        self._send(functools.partial(
-            gc.join, self.group_id, member_id=self.member_id, group_instance_id=self.instance_id,
-            client_id=self._client_id, session_timeout_ms=self.session_timeout_ms,
-            rebalance_timeout_ms=self.max_poll_interval_ms, protocols=protocols,
-            reply=lambda res: self._respond(self._on_join, res)))
+        self._request("JoinGroup", self._on_join, group_id=self.group_id, member_id=self.member_id,
+                      group_instance_id=self.instance_id, client_id=self._client_id,
+                      session_timeout_ms=self.session_timeout_ms, rebalance_timeout_ms=self.max_poll_interval_ms,
+                      protocols=protocols)
 
     def _on_join(self, res: Any) -> None:
         if self.state is not JoinState.JOINING:
@@ -158,27 +158,28 @@ class ConsumerCoordinator:
         assignments = None
         if res.leader_id == self.member_id and res.members:
             assignments = self._assign(res.members)
-        gc = self._cluster.group_coordinator
-        self._send(functools.partial(
-            gc.sync, self.group_id, member_id=self.member_id, generation_id=self.generation_id,
-            group_instance_id=self.instance_id, assignments=assignments,
-            reply=lambda err, parts: self._respond(self._on_sync, err, parts, self.generation_id)))
+        gen = self.generation_id
+        self._request("SyncGroup", lambda res: self._on_sync(res, gen), group_id=self.group_id,
+                      member_id=self.member_id, generation_id=gen, group_instance_id=self.instance_id,
+                      assignments=assignments)
 
     def _assign(self, members: list[tuple[str, str | None, dict]]) -> dict[str, list[tuple[str, int]]]:
         """Run the selected assignor as group leader (Kafka assigns on the client)."""
-        cluster = self._cluster
         subs = [_assignors.MemberSubscription(mid, tuple(meta.get("topics", [])), group_instance_id=iid,
                                               owned_partitions=tuple(tuple(tp) for tp in meta.get("owned", [])),
                                               generation_id=self.generation_id - 1)
                 for mid, iid, meta in members]
-        wanted = {t for s in subs for t in s.topics}
-        ppt = {t: len(cluster.topics[t].partitions) for t in wanted if t in cluster.topics}
+        wanted = sorted({t for s in subs for t in s.topics})
+        meta = self._roundtrip("Metadata", topics=wanted)
+        ppt = {t: info.partitions for t, info in meta.topics.items() if info.error is None}
         return run_assignor(self.protocol or self.strategies[0], subs, ppt,
                             sticky_algorithm="java" if self.java else "librdkafka")
 
-    def _on_sync(self, err: int, partitions: list, generation_id: int) -> None:
+    def _on_sync(self, res: Any, generation_id: int) -> None:
+        """The SyncGroup answer (``apis.SyncResult``) of the request sent in ``generation_id``."""
         if self.state is not JoinState.SYNCING or generation_id != self.generation_id:
             return
+        err, partitions = res.error, res.assignment
         if err:
             self._on_group_error(err, "SyncGroup", "")
             return
@@ -305,10 +306,9 @@ class ConsumerCoordinator:
         self._hb_timer = None
         if not self._alive() or not self.member_id or self.state in _NO_HEARTBEAT:
             return
-        gc = self._cluster.group_coordinator
         member, gen = self.member_id, self.generation_id
-        self._send(lambda: self._respond(self._on_heartbeat, gc.heartbeat(self.group_id, member, gen, self.instance_id),
-                                         member, gen))
+        self._request("Heartbeat", lambda err: self._on_heartbeat(err, member, gen), group_id=self.group_id,
+                      member_id=member, generation_id=gen, group_instance_id=self.instance_id)
         self._hb_timer = self._clock.call_later(self.heartbeat_interval_ms, self._heartbeat,
                                              priority=Priority.HEARTBEAT)
 
@@ -379,8 +379,8 @@ class ConsumerCoordinator:
         self.stop_timers()
 
     def _send_leave(self, reason: str) -> None:
-        gc = self._cluster.group_coordinator
-        self._send(gc.leave, self.group_id, self.member_id, self.instance_id, f"LeaveGroup: {reason}")
+        self._request("LeaveGroup", None, group_id=self.group_id, member_id=self.member_id,
+                      group_instance_id=self.instance_id, reason=f"LeaveGroup: {reason}")
 
     def stop_timers(self) -> None:
         for timer in (self._hb_timer, self._poll_timer):

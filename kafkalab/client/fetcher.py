@@ -13,8 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from ..broker.fetch import ERROR, FetchRequest, reset_policy
-from ..broker.log import LOG_APPEND_TIME
+from ..broker.apis import ERROR, LOG_APPEND_TIME, reset_policy
 from ..errors import ERR, KafkaError, KafkaException
 from .message import OFFSET_INVALID, TIMESTAMP_LOG_APPEND_TIME, FetchedMessage, Message
 
@@ -69,19 +68,19 @@ class Fetcher:
 
     Owns the assignment (``assigned``: a ``PartitionState`` per partition, with its positions and
     offset store) and the partitions with records ready for ``poll`` (``ready``). What it needs of
-    the consumer comes at construction: its clock and cluster, ``trace`` and ``push_event`` (an error event for
-    the application's next poll), ``send``/``respond`` (the request path) and ``alive()``.
+    the consumer comes at construction: its clock, ``connected`` (a cluster answers), ``trace`` and
+    ``push_event`` (an error event for the application's next poll), ``request``
+    (``ClientBase._request``) and ``alive()``.
     ``commits`` (the ``OffsetCommitter``, woken when the offset store moves) is set by the consumer.
     """
 
-    def __init__(self, conf: dict, clock: Any, cluster: Any, *, trace: Callable, push_event: Callable,
-                 send: Callable, respond: Callable, alive: Callable[[], bool]) -> None:
+    def __init__(self, conf: dict, clock: Any, *, connected: bool, trace: Callable, push_event: Callable,
+                 request: Callable, alive: Callable[[], bool]) -> None:
         self._clock = clock
-        self._cluster = cluster
+        self._connected = connected
         self._trace = trace
         self._push_event = push_event
-        self._send = send
-        self._respond = respond
+        self._request = request
         self._alive = alive
         self.commits: Any = None
         self.group_id: str = conf["group.id"]
@@ -94,7 +93,7 @@ class Fetcher:
         self.retry_backoff_ms = conf["retry.backoff.ms"]
         self.assigned: dict[tuple[str, int], PartitionState] = {}
         self.ready: deque[PartitionState] = deque()
-        self.in_flight: _Token | None = None
+        self.in_flight: Any = None     # the Fetch request in flight (an InFlightRequest), one at a time
         self.idle = False
         self.assign_calls = 0       # assignment changes the application made (assign, unassign, ...)
 
@@ -159,25 +158,20 @@ class Fetcher:
     # -- requests ----------------------------------------------------------------------------------
     def maybe_fetch(self) -> None:
         """Send a fetch for every assigned partition that has nothing buffered, unless one is in flight."""
-        if self.in_flight is not None or self._cluster is None or not self._alive():
+        if self.in_flight is not None or not self._connected or not self._alive():
             return
         wanted = [st for st in self.assigned.values()
                   if not st.paused and not st.stopped and not st.buffer]
         if not wanted:
             return
-        token = self.in_flight = _Token()
         request = [(st.topic, st.partition, st.fetch_position if st.fetch_position is not None
                     else st.start_offset) for st in wanted]
         versions = [(st, st.version, st.fetch_position) for st in wanted]
-        self._send(self._broker_fetch, request, versions, token, None if self.idle else self.max_wait_ms)
-
-    def _broker_fetch(self, request, versions, token, max_wait_ms) -> None:
-        if token.cancelled:
-            return
-        token.request = FetchRequest(
-            self._cluster, group_id=self.group_id, partitions=request, read_committed=self.read_committed,
-            reset=self.reset, max_partition_bytes=self.max_partition_bytes, max_wait_ms=max_wait_ms,
-            reply=lambda result: self._respond(self._on_response, result, versions, token))
+        # ``token`` is this request: bound once _request returns, before any reply can come.
+        token = self.in_flight = self._request(
+            "Fetch", lambda result: self._on_response(result, versions, token), group_id=self.group_id,
+            partitions=request, read_committed=self.read_committed, reset=self.reset,
+            max_partition_bytes=self.max_partition_bytes, max_wait_ms=None if self.idle else self.max_wait_ms)
 
     # -- responses ----------------------------------------------------------------------------------
     def _on_response(self, result, versions, token) -> None:
@@ -328,21 +322,6 @@ class Fetcher:
             self._push_event(Message(st.topic, st.partition, fp, error=KafkaError(
                 ERR._PARTITION_EOF, f"Fetch from broker {_BROKER_ID} reached end of partition at offset {fp} "
                                     f"(HighwaterMark {st.high_watermark})")))
-
-
-class _Token:
-    """Identifies the fetch in flight so that a cancelled one is ignored when it answers."""
-
-    __slots__ = ("cancelled", "request")
-
-    def __init__(self) -> None:
-        self.cancelled = False
-        self.request = None
-
-    def cancel(self) -> None:
-        self.cancelled = True
-        if self.request is not None:
-            self.request.cancel()
 
 
 def _in_aborted(aborted: list[tuple[int, int, int]], batch: Any) -> bool:

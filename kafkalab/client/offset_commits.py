@@ -36,26 +36,25 @@ class OffsetCommitter:
 
     Owns the auto-commit timer (and whether it sleeps: ``asleep``), ``on_commit`` and the commit
     requests. It reads the offset store and positions from ``fetcher.assigned``; the rest comes at
-    construction: the consumer's clock, cluster, ``trace``, ``callbacks`` (the queue ``poll``
-    serves), ``membership()`` (member id, generation, instance id of the moment), ``send``/``respond``
-    (the request path), ``wait_until`` (a blocking commit) and ``alive()``.
+    construction: the consumer's clock, ``connected`` (a cluster answers), ``trace``, ``callbacks``
+    (the queue ``poll`` serves), ``membership()`` (member id, generation, instance id of the moment),
+    ``request`` (``ClientBase._request``), ``wait_until`` (a blocking commit) and ``alive()``.
 
     Kafka: confluent-kafka ``Consumer.commit``; librdkafka ``auto.commit.interval.ms`` /
     ``enable.auto.offset.store``; Java ``ConsumerCoordinator.maybeAutoCommitOffsetsAsync``.
     """
 
-    def __init__(self, conf: dict, clock: Any, cluster: Any, *, fetcher: Any, client_id: str, trace: Callable,
-                 callbacks: deque, membership: Callable[[], tuple[str, int, str | None]], send: Callable,
-                 respond: Callable, wait_until: Callable, alive: Callable[[], bool]) -> None:
+    def __init__(self, conf: dict, clock: Any, *, connected: bool, fetcher: Any, client_id: str, trace: Callable,
+                 callbacks: deque, membership: Callable[[], tuple[str, int, str | None]], request: Callable,
+                 wait_until: Callable, alive: Callable[[], bool]) -> None:
         self._clock = clock
-        self._cluster = cluster
+        self._connected = connected
         self._fetcher = fetcher
         self._client_id = client_id
         self._trace = trace
         self._callbacks = callbacks
         self._membership = membership
-        self._send = send
-        self._respond = respond
+        self._request = request
         self._wait_until = wait_until
         self._alive = alive
         self.group_id: str = conf["group.id"]
@@ -80,7 +79,7 @@ class OffsetCommitter:
                 self._callback(KafkaError(ERR._NO_OFFSET), _tps(offsets, {}))
                 return None
             raise KafkaException(KafkaError(ERR._NO_OFFSET, "Commit failed: Local: No offset stored"))
-        if self._cluster is None:
+        if not self._connected:
             err = KafkaError(ERR._WAIT_COORD, "Commit failed: Local: Waiting for coordinator")
             if asynchronous:
                 self._callback(err, _tps(offsets, {}))
@@ -88,10 +87,10 @@ class OffsetCommitter:
             raise KafkaException(err)
         req = _CommitRequest(offsets, reason)
         member, gen, instance = self._membership()
-        om = self._cluster.group_coordinator.offsets
         valid = {tp: v for tp, v in offsets.items() if v[0] >= 0}
-        self._send(lambda: self._respond(self._on_result, req, om.commit(self.group_id, member, gen, instance, valid,
-                                                                         client_id=self._client_id), asynchronous))
+        self._request("OffsetCommit", lambda results: self._on_result(req, results, asynchronous),
+                      group_id=self.group_id, member_id=member, generation_id=gen, group_instance_id=instance,
+                      offsets=valid, client_id=self._client_id)
         if asynchronous:
             return None
         self._wait_until(lambda: req.done or not self._alive(), None)
