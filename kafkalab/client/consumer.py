@@ -1,8 +1,10 @@
 """The consumer, with confluent-kafka's API: subscribe or assign, poll, commit, close.
 
-Owns ``Consumer``: the public methods and the ``poll`` loop that serves callbacks and
-rebalance operations and hands out prefetched records in virtual time. Fetching lives in
-``fetcher.py``, group membership in ``consumer_coordinator.py``, commits in
+Owns ``Consumer``: the public methods, the ``poll`` loop that serves the callback queue and
+hands out prefetched records in virtual time, and the coalesced ``deliver`` events. Each helper
+owns its state and gets what it needs at construction: the assignment, positions and fetching
+live in ``fetcher.py``, group membership and the rebalance callbacks in
+``consumer_coordinator.py`` (join state: ``join_state.py``), commits and auto-commit in
 ``offset_commits.py``. Standard library only.
 """
 

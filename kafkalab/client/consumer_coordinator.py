@@ -2,8 +2,11 @@
 
 Owns ``ConsumerCoordinator``: JoinGroup/SyncGroup as member and as leader (running the assignor
 on the client, as Kafka does), heartbeats every ``heartbeat.interval.ms`` from the background,
-``max.poll.interval.ms`` self-leave, eager and cooperative revocation, LeaveGroup on close, and
-static membership. Commits and auto-commit live in ``offset_commits.py``. Standard library only.
+``max.poll.interval.ms`` self-leave, eager and cooperative revocation with the application's
+``on_assign``/``on_revoke``/``on_lost`` served from ``poll``, LeaveGroup on close, and static
+membership; the join state (``join_state.py``) changes only in ``_set_state``. Every broker call is
+a request (``ClientBase._request``). Commits and auto-commit live in ``offset_commits.py``.
+Standard library only.
 """
 
 from __future__ import annotations
