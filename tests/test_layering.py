@@ -31,6 +31,7 @@ LAYER_MAY_IMPORT = {
     "facade": {"core", "broker", "client", "sim"},       # kafkalab/__init__.py, kafkalab/admin.py, kafkalab/error.py
 }
 FACADES = {"kafkalab", "kafkalab.admin", "kafkalab.error"}
+CLI_TOOLS = {"kafkalab.__main__", "kafkalab.lite"}   # command-line tools, not engine (lite runs pip and npm)
 
 
 def _all_modules() -> list[str]:
@@ -40,7 +41,7 @@ def _all_modules() -> list[str]:
 
 
 def _is_engine(name: str) -> bool:
-    return not (name == "kafkalab.lab" or name.startswith("kafkalab.lab.") or name == "kafkalab.__main__")
+    return not (name == "kafkalab.lab" or name.startswith("kafkalab.lab.") or name in CLI_TOOLS)
 
 
 ENGINE_MODULES = [name for name in _all_modules() if _is_engine(name)]
