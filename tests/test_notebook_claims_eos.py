@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from kafkalab.sim.library_eos import PIPELINE_MODES, PIPELINE_STEPS, POLICIES, run_delivery_policy, run_pipeline
+from kafkalab.errors import ERR, KafkaError, KafkaException
+from kafkalab.sim.library_eos import (
+    PIPELINE_APP,
+    PIPELINE_MODES,
+    PIPELINE_STEPS,
+    POLICIES,
+    _BatchPipeline,
+    run_delivery_policy,
+    run_pipeline,
+)
 
 
 def test_library_eos_delivery_policies_lose_or_redeliver_the_record_in_progress():
@@ -91,4 +100,13 @@ def test_library_eos_speaks_the_scenario_apps_vocabulary():
     assert {p: run_delivery_policy(p, records=2, crash_offset=1).commit for p in ("auto_java", "after_each")} == {
         "auto_java": "auto", "after_each": "after_each"}
     run = run_pipeline("seed_sample", None, inputs=5)
-    assert all(set(o) == {"time_ms", "app", "instance", "error", "where", "text"} for o in run.outcomes)
+    assert run.outcomes == []            # the sample's asynchronous commit raises nothing in this run
+    app = _BatchPipeline(run, {}, 5, 0, None)
+    text = "Broker: Specified group generation id is not valid"
+    where = "commit (asynchronous, outside the transaction)"
+    app.outcome(KafkaException(KafkaError(ERR.ILLEGAL_GENERATION, text)), where)
+    assert run.outcomes == [{"time_ms": run.cluster.now_ms, "app": PIPELINE_APP, "instance": 1,
+                             "error": "ILLEGAL_GENERATION", "where": where,
+                             "text": text}]
+    last = run.trace.events()[-1]
+    assert (last.kind, last.fields["error"], last.fields["instance"]) == ("app_outcome", "ILLEGAL_GENERATION", 1)
