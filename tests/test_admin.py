@@ -49,6 +49,18 @@ def test_admin_create_partitions_only_grows(cluster, conf):
     assert info.value.args[0].code() == KafkaError.INVALID_PARTITIONS
 
 
+def test_admin_create_partitions_validate_only_changes_nothing(cluster, conf):
+    """validate_only=True checks the request (errors as without it) and creates no partition."""
+    cluster.create_topic("t", partitions=2)
+    admin = AdminClient(conf)
+    assert admin.create_partitions([NewPartitions("t", 4)], validate_only=True)["t"].result() is None
+    assert len(cluster.topic("t").partitions) == 2
+    assert not cluster.trace.events("partitions_created")
+    with pytest.raises(KafkaException) as info:
+        admin.create_partitions([NewPartitions("t", 2)], validate_only=True)["t"].result()
+    assert info.value.args[0].code() == KafkaError.INVALID_PARTITIONS
+
+
 def test_admin_list_offsets_earliest_latest_and_by_time(cluster, conf):
     """list_offsets: earliest = log start, latest = HW, for_timestamp = first offset at or after."""
     cluster.create_topic("t", partitions=1)

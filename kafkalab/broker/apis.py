@@ -145,10 +145,10 @@ def _node(cluster: Any) -> BrokerNode:
     return BrokerNode(cluster.broker_id, cluster.name, 9092)
 
 
-def _outcome(fn: Callable, *args: Any) -> Result:
+def _outcome(fn: Callable, *args: Any, **kwargs: Any) -> Result:
     """Run an owner's operation; its ``KafkaException`` becomes the resource's error."""
     try:
-        return Result(fn(*args))
+        return Result(fn(*args, **kwargs))
     except KafkaException as exc:
         return Result(None, exc.args[0])
 
@@ -234,9 +234,11 @@ def delete_topics(cluster: Any, respond: Respond, /, *, topics: list[str]) -> No
     respond({name: _outcome(cluster.delete_topic, name) for name in topics})
 
 
-def create_partitions(cluster: Any, respond: Respond, /, *, topics: list[tuple[str, int]]) -> None:
+def create_partitions(cluster: Any, respond: Respond, /, *, topics: list[tuple[str, int]],
+                      validate_only: bool = False) -> None:
     """CreatePartitions (37): ``respond({name: Result(None)})`` for ``(name, new total count)`` entries."""
-    respond({name: _outcome(cluster.create_partitions, name, total) for name, total in topics})
+    respond({name: _outcome(cluster.create_partitions, name, total, validate_only=validate_only)
+             for name, total in topics})
 
 
 def delete_records(cluster: Any, respond: Respond, /, *, partitions: list[tuple[str, int, int]]) -> None:

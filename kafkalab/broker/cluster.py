@@ -201,8 +201,10 @@ class Cluster(FaultVerbs):
         self.group_coordinator.on_topic_deleted(name)
         self.trace.record("topic_deleted", "delete_topic", topic=name)
 
-    def create_partitions(self, name: str, new_total: int) -> None:
+    def create_partitions(self, name: str, new_total: int, *, validate_only: bool = False) -> None:
         """Raise the partition count of ``name`` to ``new_total`` (it can never shrink).
+
+        With ``validate_only`` the request is checked and nothing changes.
 
         Kafka: ``CreatePartitions``; ``INVALID_PARTITIONS`` when not larger than now.
         """
@@ -214,6 +216,8 @@ class Cluster(FaultVerbs):
                 ERR.INVALID_PARTITIONS,
                 f"Topic currently has {len(topic.partitions)} partitions, which is higher than or equal "
                 f"to the requested {new_total}."))
+        if validate_only:
+            return
         for p in range(len(topic.partitions), new_total):
             topic.partitions.append(PartitionLog(name, p, topic.config, self.clock, self.trace))
         self.trace.record("partitions_created", "create_partitions", topic=name, partitions=new_total)

@@ -417,7 +417,8 @@ class AdminClient(GroupAdmin, ClientBase):
         check.flags(validate_only=validate_only)
         check.timeouts(request_timeout, operation_timeout)
         return self._futures("CreatePartitions", [(np.topic, np.topic) for np in new_partitions],
-                             topics=[(np.topic, np.new_total_count) for np in new_partitions])
+                             topics=[(np.topic, np.new_total_count) for np in new_partitions],
+                             validate_only=validate_only)
 
     def describe_configs(self, resources: list[ConfigResource],
                          request_timeout: float = 0) -> dict[ConfigResource, Future]:
