@@ -113,7 +113,8 @@ def _run(cmd: list[str], what: str, cwd: Path | None = None) -> None:
     except FileNotFoundError as exc:
         raise LiteBuildError(f"{what}: {cmd[0]} not found") from exc
     if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        lines = (proc.stderr or proc.stdout).strip().splitlines()
+        tail = [line for line in lines if not line.startswith("WARNING")][-3:] or lines[-3:]
         raise LiteBuildError(f"{what} failed (exit {proc.returncode}): " + " | ".join(tail))
 
 
@@ -133,7 +134,7 @@ def _pip_download(spec: str, file_name: str, downloads: Path) -> Path:
             _run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
                   "--disable-pip-version-check", "-d", str(downloads), spec], f"pip download {spec}")
         except LiteBuildError as exc:
-            raise PackagesUnavailable(file_name, f"pip download {spec} failed: {exc}") from exc
+            raise PackagesUnavailable(file_name, str(exc)) from exc
         if not path.exists():
             raise PackagesUnavailable(file_name, f"pip download {spec} did not give this file")
     if file_name in PINNED_SHA256:
