@@ -307,21 +307,6 @@ class ClientBase:
                                                           f"for the response"))
         return req.response
 
-    def _send(self, fn: Callable, *args: Any) -> None:
-        """Deliver a request to the broker after the modelled one-way latency.
-
-        A request already sent still arrives after the client crashes (it is on the wire).
-        """
-        self._clock.call_later(self._latency_ms, fn, *args)
-
-    def _respond(self, fn: Callable, *args: Any) -> None:
-        """Deliver a response back to this client after the latency; dropped if it died meanwhile."""
-        self._clock.call_later(self._latency_ms, self._deliver_response, fn, args)
-
-    def _deliver_response(self, fn: Callable, args: tuple) -> None:
-        if not self._crashed and not self._closed:
-            fn(*args)
-
     def _report_unreachable(self) -> None:
         """A client whose bootstrap servers do not exist reports the broker as down, as librdkafka does."""
         if not self._alive:
