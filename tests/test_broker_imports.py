@@ -50,4 +50,3 @@ def test_broker_imports_at_module_top_only():
 def test_internal_topics_is_a_leaf():
     graph, _ = _imports()
     assert graph["internal_topics"] <= {"java_hash"}
-    assert "assignors" not in set().union(*(deps for mod, deps in graph.items() if mod != "assignors"))
