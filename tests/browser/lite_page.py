@@ -33,6 +33,8 @@ ERROR_OUTPUTS = """() => [...document.querySelectorAll(
     '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"],'
     + ' .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')].map(e => e.innerText.slice(0, 500))"""
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
+# Pyodide starts with an empty file system, so matplotlib says this (on stderr) at its first import.
+KNOWN_STDERR = ("Matplotlib is building the font cache; this may take a moment.",)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

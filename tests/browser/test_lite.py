@@ -17,12 +17,10 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT, browser_required
-from .lite_page import click_panel_button, offline_page, run_all, serve
+from .lite_page import KNOWN_STDERR, click_panel_button, offline_page, run_all, serve
 
 NOTEBOOKS = ["00-start-here", "02-crash-before-commit"]
 TIMEOUT_MS = 300_000
-# Pyodide starts with an empty file system, so matplotlib says this (on stderr) at its first import.
-KNOWN_STDERR = ("Matplotlib is building the font cache; this may take a moment.",)
 
 
 def _build(out: Path, offline: bool) -> Path:
