@@ -19,7 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     report = sub.add_parser("report", help="execute notebooks and write offline HTML reports",
                             description="Execute each notebook and write one self-contained, offline HTML "
-                                        "report per notebook plus index.html. No names: every notebook.")
+                                        "report per notebook plus index.html. No names: every notebook. "
+                                        "Each runs in a Jupyter kernel process: on a machine, not in the "
+                                        "JupyterLite site (Pyodide has no processes).")
     report.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                         help="a .ipynb path or a name in notebooks/ (e.g. 00-start-here)")
     report.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created)")
@@ -27,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     lite = sub.add_parser("lite", help="write the workbook as a JupyterLite site (static files, no server)",
                           description="Write a JupyterLite site of the notebooks: they run in the browser on "
                                       "Pyodide, served as static files. Default: Pyodide from its public CDN. "
+                                      "Runs pip, npm and jupyter lite build: on a machine, not in the site. "
                                       "See docs/lite.md.")
     lite.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created or replaced)")
     lite.add_argument("--offline", action="store_true",
