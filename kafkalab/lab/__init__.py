@@ -18,6 +18,7 @@ from .frames import (
     outputs_frame,
     retention_frame,
 )
+from .frames_handover import handover_frame
 from .frames_outputs import processed_frame
 from .plots import (
     plot_commits,
@@ -32,6 +33,7 @@ from .plots import (
     plot_retention_timeline,
     summary,
 )
+from .plots_handover import plot_handover
 
 _checks.install()
 
@@ -40,6 +42,7 @@ __all__ = [
     "crash_timeline_frame",
     "deliveries_frame",
     "events_frame",
+    "handover_frame",
     "lag_frame",
     "log_frame",
     "membership_frame",
@@ -48,6 +51,7 @@ __all__ = [
     "plot_crash_timeline",
     "plot_deliveries_by_group",
     "plot_duplicates",
+    "plot_handover",
     "plot_lag",
     "plot_log",
     "plot_membership",

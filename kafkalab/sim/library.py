@@ -125,15 +125,21 @@ def crash_before_commit(seed: int = 7, records: int = 300, crash_ms: int = 8_000
 
 # -- Q2 -------------------------------------------------------------------------------------------------
 @_scenario("every-consumer-reads-everything")
-def every_consumer_reads_everything(seed: int = 7, records: int = 120, end_ms: int = 40_000) -> Scenario:
+def every_consumer_reads_everything(seed: int = 7, records: int = 120, end_ms: int = 40_000, static: bool = False,
+                                    restart_ms: int = 4_000) -> Scenario:
     """When every consumer must read every record, each is its own group: a crash and restart in one group redelivers
     only in that group; the others are untouched.
 
     Setup: ``orders`` (2 partitions), 120 records at 20/s; consumers a, b, c in groups group-a,
     group-b, group-c, each committing every 10 records. At 3 s c crashes mid-processing and
-    restarts at 4 s as a new member of group-c; group-c rebalances once the dead member's
+    restarts at ``restart_ms`` (4 s) as a new member of group-c; group-c rebalances once the dead member's
     ``session.timeout.ms`` (10 s here; Kafka's default is 45 s) expires, and the new member resumes
     from group-c's committed offsets.
+
+    ``static=True`` gives every consumer ``group.instance.id`` = its name (KIP-345): restarted within
+    the session timeout, c takes its old member's place at once (``member_replaced``, same
+    generation, no rebalance); restarted after it (``restart_ms=15_000``), the old member was removed
+    at the timeout and the restart joins an empty group (a new generation).
 
     Trace facts: ``deliver`` events per group cover every offset of both partitions (each group
     receives everything); only group-c has offsets with ``deliveries == 2``; ``offset_commit``
@@ -144,9 +150,49 @@ def every_consumer_reads_everything(seed: int = 7, records: int = 120, end_ms: i
     sc.add_producer("producer", topic="orders", rate_per_s=20, keys="user-{i%12}", count=records)
     for n in ("a", "b", "c"):
         sc.add_consumer(n, group=f"group-{n}", topics=["orders"], processing_ms=20, commit="every_n", commit_every=10,
-                        config={"session.timeout.ms": 10_000})
+                        config={"session.timeout.ms": 10_000}, **({"static": True} if static else {}))
     sc.crash("c", point="mid_processing", at_ms=3_000)
-    sc.restart("c", at_ms=4_000)
+    sc.restart("c", at_ms=restart_ms)
+    return sc
+
+
+@_scenario("static-member-restart")
+def static_member_restart(seed: int = 7, static: bool = True, stop: str = "crash", stop_ms: int = 3_000,
+                          restart_ms: int | None = 4_000, session_timeout_ms: int = 10_000, records: int = 400,
+                          end_ms: int = 30_000) -> Scenario:
+    """A static member (group.instance.id) that comes back within session.timeout.ms takes its old member's place:
+    the same partitions, no rebalance, and the other member never stops; the price is that a static member sends no
+    LeaveGroup, so when it does not come back its partitions wait the whole session timeout.
+
+    Setup: ``orders`` (2 partitions), ``records`` records at 20/s; consumers c1 and c2 in group
+    ``billing`` (one partition each, eager ``range``), committing every 10 records, with
+    ``group.instance.id`` = their names when ``static``; ``session.timeout.ms`` 10 s (Kafka's
+    default is 45 s). At ``stop_ms`` c1 stops: ``stop="crash"`` kills it mid-record, ``stop="close"``
+    closes it cleanly (``close()``); it restarts at ``restart_ms`` (None: never).
+
+    Trace facts. Static, crash, restart at 4 s: ``member_replaced`` at the restart, no ``generation``
+    after the first, c1's new instance is assigned orders-0 again and c2 is never revoked. Dynamic
+    (``static=False``), same restart: the new member id starts a rebalance that waits for the dead
+    member until its session times out (``member_removed``, 10 s after its last heartbeat), and
+    c2 revokes orders-1 meanwhile (eager): both partitions pause. Static, ``stop="close"``, no
+    restart: ``close()`` sends no LeaveGroup (librdkafka, classic protocol), so orders-0 moves to c2
+    only after the session timeout; dynamic, the same close hands it over within milliseconds
+    (``member_removed`` cause ``leave_group``).
+    """
+    if stop not in ("crash", "close"):
+        raise ValueError(f"static-member-restart: stop must be 'crash' or 'close', got {stop!r}")
+    sc = Scenario(seed=seed, name="static-member-restart", topics={"orders": {"partitions": 2}},
+                  broker_config=FAST_BROKER, end_ms=end_ms)
+    sc.add_producer("producer", topic="orders", rate_per_s=20, keys="user-{i%12}", count=records)
+    for n in ("c1", "c2"):
+        sc.add_consumer(n, group="billing", topics=["orders"], processing_ms=20, commit="every_n", commit_every=10,
+                        static=static, config={"session.timeout.ms": session_timeout_ms})
+    if stop == "crash":
+        sc.crash("c1", point="mid_processing", at_ms=stop_ms)
+    else:
+        sc.remove_consumer("c1", at_ms=stop_ms)
+    if restart_ms is not None:
+        sc.restart("c1", at_ms=restart_ms)
     return sc
 
 
