@@ -267,7 +267,9 @@ def check_consumer(cfg: ClientConfig) -> None:
     """Raise the construction errors of a confluent-kafka ``Consumer`` for ``cfg``.
 
     Checks, in librdkafka's order: ``group.id`` present; ``fetch.min.bytes`` within 1..100000000;
-    no client-side group settings under ``group.protocol=consumer``; under ``classic``,
+    no client-side group settings under ``group.protocol=consumer`` (``session.timeout.ms``,
+    ``partition.assignment.strategy``, ``group.protocol.type``, ``heartbeat.interval.ms``: set at all, even
+    to the default; librdkafka ``rd_kafka_conf_finalize``); under ``classic``,
     ``max.poll.interval.ms`` >= ``session.timeout.ms`` (Java does not check it); known assignors that (under
     librdkafka semantics) share one protocol type. librdkafka does not compare
     ``heartbeat.interval.ms`` with ``session.timeout.ms`` (verified), so neither does kafkalab.
@@ -289,6 +291,7 @@ def check_consumer(cfg: ClientConfig) -> None:
         broker_side = " or share consumer. It is defined broker side"
         for name, tail in (("session.timeout.ms", broker_side),
                            ("partition.assignment.strategy", ". Use `group.remote.assignor` instead"),
+                           ("group.protocol.type", " or share consumer"),
                            ("heartbeat.interval.ms", broker_side)):
             if name in cfg.given:
                 raise _fail("consumer", f"`{name}` is not supported for `group.protocol=consumer`{tail}")
@@ -436,4 +439,42 @@ def resolve_broker(conf: dict | None) -> dict[str, Any]:
         resolved["log.roll.ms"] = resolved["log.roll.hours"] * 3600000
     if resolved["log.roll.jitter.ms"] is None:
         resolved["log.roll.jitter.ms"] = resolved["log.roll.jitter.hours"] * 3600000
+    _check_consumer_group_config(resolved)
     return resolved
+
+
+_SERVER_ASSIGNORS = {"uniform": "uniform", "range": "range",
+                     "org.apache.kafka.coordinator.group.assignor.UniformAssignor": "uniform",
+                     "org.apache.kafka.coordinator.group.assignor.RangeAssignor": "range"}
+
+
+def _check_consumer_group_config(c: dict[str, Any]) -> None:
+    """``GroupCoordinatorConfig``'s cross-checks of the consumer-group (KIP-848) settings, Kafka's texts.
+
+    ``group.consumer.assignors`` takes the built-in short names (``uniform``, ``range``) or their full
+    class names; custom assignors are not modelled (the text for an unknown one is not verified).
+    """
+    hb, hb_min, hb_max = (c["group.consumer.heartbeat.interval.ms"], c["group.consumer.min.heartbeat.interval.ms"],
+                          c["group.consumer.max.heartbeat.interval.ms"])
+    st, st_min, st_max = (c["group.consumer.session.timeout.ms"], c["group.consumer.min.session.timeout.ms"],
+                          c["group.consumer.max.session.timeout.ms"])
+    hbn, stn = "group.consumer.heartbeat.interval.ms", "group.consumer.session.timeout.ms"
+    checks = (
+        (hb_max >= hb_min, "group.consumer.max.heartbeat.interval.ms must be greater than or equal to "
+                           "group.consumer.min.heartbeat.interval.ms"),
+        (hb >= hb_min, f"{hbn} must be greater than or equal to group.consumer.min.heartbeat.interval.ms"),
+        (hb <= hb_max, f"{hbn} must be less than or equal to group.consumer.max.heartbeat.interval.ms"),
+        (st_max >= st_min, "group.consumer.max.session.timeout.ms must be greater than or equal to "
+                           "group.consumer.min.session.timeout.ms"),
+        (st >= st_min, f"{stn} must be greater than or equal to group.consumer.min.session.timeout.ms"),
+        (st <= st_max, f"{stn} must be less than or equal to group.consumer.max.session.timeout.ms"),
+        (hb < st, f"{hbn} must be less than {stn}"),
+    )
+    for ok, text in checks:
+        if not ok:
+            raise _invalid_config(text)
+    for name in c["group.consumer.assignors"]:
+        if name not in _SERVER_ASSIGNORS:
+            raise _config_exception("group.consumer.assignors", name, f"Class {name} cannot be found")
+    if not c["group.consumer.assignors"]:
+        raise _config_exception("group.consumer.assignors", "", "Value must not be empty")

@@ -125,6 +125,12 @@ CATALOG: dict[str, EventKind] = {
     "max_poll_exceeded": _k(_CONSUMER + "generation_id",
                             "max.poll.interval.ms passed without poll(): the consumer leaves the group"),
     "fatal_error": _k(_CONSUMER, "a fatal consumer error (e.g. a fenced static member)"),
+    "reconcile": _k(_CONSUMER + "epoch revoked assigned",
+                    "KIP-848: the consumer starts reconciling a new assignment (revoke first, then assign); "
+                    "join_state values are then librdkafka's (client/consumer_membership.py)"),
+    "commit_epoch_error": _k(_CONSUMER + "error generation_id deferred",
+                             "KIP-848: an OffsetCommit got STALE_MEMBER_EPOCH or UNKNOWN_MEMBER_ID; deferred: "
+                             "an auto-commit resent after the next heartbeat"),
     "fetch": _k(_CONSUMER + "topic partition first_offset last_offset count high_watermark last_stable_offset",
                 "a Fetch response buffered records first_offset..last_offset"),
     "deliver": _k(_CONSUMER + "generation_id topic partition first_offset last_offset",

@@ -10,13 +10,16 @@ live in ``fetcher.py``, group membership and the rebalance callbacks in
 
 from __future__ import annotations
 
+import random as _random
 from collections.abc import Callable
 from typing import Any
 
 from .. import config as _config
 from ..clock import Priority
+from ..errors import ERR, KafkaError, KafkaException
 from .base import ClientBase, timeout_ms
 from .consumer_coordinator import ConsumerCoordinator
+from .consumer_membership import ConsumerMembership, random_member_id
 from .fetcher import Fetcher, PartitionState
 from .message import Message, TopicPartition
 from .offset_commits import OffsetCommitter
@@ -80,7 +83,11 @@ class Consumer(OffsetsApi, ClientBase):
             callbacks=self._callbacks, membership=self._membership, request=self._request,
             wait_until=self._wait_until, alive=alive)
         self._java = self._commits.java
-        self._coordinator: ConsumerCoordinator | None = None
+        self._coordinator: ConsumerCoordinator | ConsumerMembership | None = None
+        # KIP-848: the member id is the client's, drawn once (only on this path: classic draws nothing).
+        self._kip848_member_id = (random_member_id(self._cluster.rng if self._cluster is not None
+                                                   else _random.Random(self._name))
+                                  if conf["group.protocol"] == "consumer" else None)
         self._mode: str | None = None
         self._run: list | None = None
         self._run_timer = None
@@ -267,7 +274,10 @@ class Consumer(OffsetsApi, ClientBase):
         (or ``incremental_assign``), the library assigns, starting from the committed offsets or
         ``auto.offset.reset``. Without ``on_lost``, lost partitions go to ``on_revoke``.
 
-        Kafka: confluent-kafka ``Consumer.subscribe``; group protocol ``classic``.
+        Kafka: confluent-kafka ``Consumer.subscribe``. ``group.protocol=classic`` (the default) joins with
+        JoinGroup/SyncGroup (``consumer_coordinator.py``); ``group.protocol=consumer`` (KIP-848) heartbeats
+        with ConsumerGroupHeartbeat and reconciles the broker's assignment (``consumer_membership.py``),
+        with incremental callbacks only.
         """
         self._check_usable()
         if not isinstance(topics, (list, tuple)) or not topics:
@@ -281,6 +291,13 @@ class Consumer(OffsetsApi, ClientBase):
         if self._mode == "assign" and self._fetcher.assigned:
             self.unassign()
         self._mode = "subscribe"
+        if self._coordinator is None and self._kip848_member_id is not None:
+            self._coordinator = membership = ConsumerMembership(
+                self, self._conf, member_id=self._kip848_member_id, fetcher=self._fetcher, commits=self._commits,
+                clock=self._clock, connected=self._cluster is not None, name=self._name, client_id=self._client_id,
+                trace=self._trace, push_event=self._push_event, callbacks=self._callbacks, request=self._request,
+                alive=self._is_alive, last_poll_ms=self._last_poll)
+            self._commits.on_epoch_error = membership.on_commit_error
         if self._coordinator is None:
             self._coordinator = ConsumerCoordinator(
                 self, self._conf, fetcher=self._fetcher, commits=self._commits, clock=self._clock,
@@ -320,6 +337,7 @@ class Consumer(OffsetsApi, ClientBase):
         """
         self._check_usable()
         tps = _tp_list(partitions, "assign")
+        self._check_eager_call("Failed to set assignment")
         if self._mode is None:
             self._mode = "assign"
         fetcher = self._fetcher
@@ -329,6 +347,21 @@ class Consumer(OffsetsApi, ClientBase):
                         generation_id=-1, incremental=False, assignment=[[tp.topic, tp.partition] for tp in tps])
             self._commits.start()
         fetcher.maybe_fetch()
+
+    def _check_eager_call(self, what: str) -> None:
+        """Under ``group.protocol=consumer`` (once subscribed) only the incremental calls change the assignment.
+
+        Kafka: librdkafka answers ``assign``/``unassign`` with ``_STATE`` ("Changes to the current assignment
+        must be made using incremental_assign() or incremental_unassign() when rebalance protocol type is
+        COOPERATIVE"); confluent-kafka raises it as "<what>: Local: Erroneous state". The call still counts
+        as the callback's assign call, so the library does not assign in its place (a reconciliation it
+        belonged to does not complete).
+        """
+        coord = self._coordinator
+        if coord is not None and coord.group_protocol == "consumer" and coord.subscribed_once:
+            self._fetcher.assign_calls += 1
+            coord.refused_calls += 1
+            raise KafkaException(KafkaError(ERR._STATE, f"{what}: {KafkaError(ERR._STATE).str()}"))
 
     def incremental_assign(self, partitions: list[TopicPartition], /) -> None:
         """Add partitions to the assignment (cooperative rebalancing).
@@ -353,6 +386,7 @@ class Consumer(OffsetsApi, ClientBase):
     def unassign(self) -> None:
         """Remove the whole assignment. Kafka: confluent-kafka ``Consumer.unassign``."""
         self._check_usable()
+        self._check_eager_call("Failed to remove assignment")
         self._fetcher.unassign()
 
     def assignment(self) -> list[TopicPartition]:
@@ -365,7 +399,9 @@ class Consumer(OffsetsApi, ClientBase):
         """This consumer's member id in the group, or None before it joined."""
         self._check_usable()
         coord = self._coordinator
-        return coord.member_id if coord is not None and coord.member_id else None
+        if coord is None:
+            return self._kip848_member_id       # KIP-848: the client's own id, from construction
+        return coord.member_id if coord.member_id else None
 
     def consumer_group_metadata(self) -> ConsumerGroupMetadata:
         """Group id, generation, member id and instance id for ``send_offsets_to_transaction``."""
@@ -394,7 +430,8 @@ class Consumer(OffsetsApi, ClientBase):
             coord.leave("close()")
         else:
             self._commits.final()
-            if coord is not None and self._cluster is not None and coord.member_id and coord.instance_id is None:
+            if coord is not None and self._cluster is not None and coord.member_id and (
+                    coord.instance_id is None or coord.static_member_leaves):
                 coord.leave("close()")
         self._serve_ops()
         if coord is not None and self._cluster is not None:

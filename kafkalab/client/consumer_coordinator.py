@@ -44,6 +44,10 @@ class ConsumerCoordinator:
     JoinGroup (librdkafka also re-checks every ``topic.metadata.refresh.interval.ms``).
     """
 
+    group_protocol = "classic"
+    static_member_leaves = False    # KIP-345: a static member sends no LeaveGroup on close
+    subscribed_once = False         # (the consumer protocol's assign() check; classic does not check)
+
     def __init__(self, consumer: Any, conf: dict, *, fetcher: Any, commits: Any, clock: Any, connected: bool,
                  name: str, client_id: str, trace: Callable, push_event: Callable, callbacks: deque,
                  request: Callable, roundtrip: Callable, alive: Callable[[], bool],

@@ -22,13 +22,14 @@ _ASLEEP = object()     # OffsetCommitter._timer while the auto-commit ticks slee
 
 
 class _CommitRequest:
-    __slots__ = ("offsets", "done", "results", "reason")
+    __slots__ = ("offsets", "done", "results", "reason", "auto")
 
-    def __init__(self, offsets: dict[tuple[str, int], tuple[int, str]], reason: str) -> None:
+    def __init__(self, offsets: dict[tuple[str, int], tuple[int, str]], reason: str, auto: bool = False) -> None:
         self.offsets = offsets
         self.done = False
         self.results: dict[tuple[str, int], int] = {}
         self.reason = reason
+        self.auto = auto
 
 
 class OffsetCommitter:
@@ -65,6 +66,8 @@ class OffsetCommitter:
         self._timer = None
         self.asleep = False         # the auto-commit ticks sleep until the offset store changes (wake)
         self.next_java_commit_ms = clock.now_ms + self.interval_ms
+        # Set by a KIP-848 membership (ConsumerMembership.on_commit_error): member-epoch errors of a commit.
+        self.on_epoch_error: Callable[[int, Callable[[], None] | None], bool] | None = None
 
     # -- sending ------------------------------------------------------------------------------------
     def send(self, offsets: dict[tuple[str, int], tuple[int, str]], *, asynchronous: bool, reason: str,
@@ -85,12 +88,8 @@ class OffsetCommitter:
                 self._callback(err, _tps(offsets, {}))
                 return None
             raise KafkaException(err)
-        req = _CommitRequest(offsets, reason)
-        member, gen, instance = self._membership()
-        valid = {tp: v for tp, v in offsets.items() if v[0] >= 0}
-        self._request("OffsetCommit", lambda results: self._on_result(req, results, asynchronous),
-                      group_id=self.group_id, member_id=member, generation_id=gen, group_instance_id=instance,
-                      offsets=valid, client_id=self._client_id)
+        req = _CommitRequest(offsets, reason, auto)
+        self._send_request(req, asynchronous)
         if asynchronous:
             return None
         self._wait_until(lambda: req.done or not self._alive(), None)
@@ -102,7 +101,20 @@ class OffsetCommitter:
             raise KafkaException(KafkaError(first, f"Commit failed: {KafkaError(first).str()}"))
         return tps
 
+    def _send_request(self, req: _CommitRequest, asynchronous: bool) -> None:
+        """One OffsetCommit for ``req`` with the membership of now (member id, generation or member epoch)."""
+        member, gen, instance = self._membership()
+        valid = {tp: v for tp, v in req.offsets.items() if v[0] >= 0}
+        self._request("OffsetCommit", lambda results: self._on_result(req, results, asynchronous),
+                      group_id=self.group_id, member_id=member, generation_id=gen, group_instance_id=instance,
+                      offsets=valid, client_id=self._client_id)
+
     def _on_result(self, req: _CommitRequest, results: dict[tuple[str, int], int], asynchronous: bool) -> None:
+        if self.on_epoch_error is not None:
+            code = next((c for c in results.values() if c), 0)
+            if code and self.on_epoch_error(code, (lambda: self._send_request(req, asynchronous)) if req.auto
+                                            else None):
+                return      # deferred: resent once a heartbeat refreshed the member epoch
         req.done = True
         req.results = results
         assigned = self._fetcher.assigned

@@ -72,6 +72,9 @@ def _consumer_stats(client: Any, fetcher: Any, out: dict) -> None:
                        "assignment_size": len(fetcher.assigned)}
 
 
-# kafkalab's coordinator states as librdkafka's cgrp join_state names (rdkafka_cgrp.c).
+# kafkalab's coordinator states as librdkafka's cgrp join_state names (rdkafka_cgrp.c); the KIP-848
+# membership (consumer_membership.MemberJoinState) uses librdkafka's names already.
 _JOIN_STATES = {"init": "init", "joining": "wait-join", "syncing": "wait-sync", "stable": "steady",
-                "revoking": "wait-unassign-call", "left": "init", "fenced": "init", "failed": "init"}
+                "revoking": "wait-unassign-call", "left": "init", "fenced": "init", "failed": "init",
+                "steady": "steady", "wait-unassign-call": "wait-unassign-call",
+                "wait-assign-call": "wait-assign-call", "fatal": "init"}
