@@ -96,8 +96,11 @@ CATALOG: dict[str, EventKind] = {
     "producer_txn_error": _k("client client_id transactional_id error fatal",
                              "the transactional producer hit an error (fatal: True when the producer is unusable)"),
     # -- groups, broker side (broker/groups.py, broker/offset_manager.py) ---------------------------------
-    "group_created": _k("group state", "the group coordinator created a group on first use"),
-    "group_state": _k("group old new generation_id", "the group moved from old to new GroupState"),
+    "group_created": _k("group state type", "the group coordinator created a group on first use "
+                        "(type: \"consumer\" for a KIP-848 group, absent for a classic one)"),
+    "group_state": _k("group old new generation_id type group_epoch assignment_epoch",
+                      "the group moved from old to new GroupState (classic) or ConsumerGroupState "
+                      "(type \"consumer\": Empty, Assigning, Reconciling, Stable, Dead; generation_id None)"),
     "member_joined": _k("group member_id client_id group_instance_id topics", "JoinGroup added a member"),
     "member_replaced": _k("group group_instance_id member_id old_member_id",
                           "a static member rejoined: member_id replaces old_member_id"),
@@ -109,6 +112,20 @@ CATALOG: dict[str, EventKind] = {
     "offset_commit": _k("group member_id client_id generation_id offsets error",
                         "OffsetCommit (or a committed transaction) stored offsets; error when rejected"),
     "offsets_expired": _k("group partitions", "committed offsets expired (offsets.retention.minutes)"),
+    # -- consumer groups, KIP-848 (broker/consumer_groups.py); also member_joined/member_replaced above ------
+    "consumer_group_epoch": _k("group group_epoch cause member",
+                               "the consumer group's epoch was bumped (cause: member_joined, member_left, "
+                               "session_timeout, rebalance_timeout, subscription, metadata)"),
+    "target_assignment": _k("group assignment_epoch assignor assignment",
+                            "the assignor computed the target assignment {member: [[topic, partition], ...]}"),
+    "member_epoch": _k("group member client_id old new state owned pending_revocation",
+                       "a consumer-group member's epoch, state or assignment changed (owned: what it may own "
+                       "now; state: STABLE, UNREVOKED_PARTITIONS, UNRELEASED_PARTITIONS)"),
+    "member_fenced": _k("group member client_id cause member_epoch partitions last_heartbeat_ms",
+                        "the coordinator fenced a consumer-group member (cause: session_timeout, "
+                        "rebalance_timeout); its partitions are free at once"),
+    "member_left": _k("group member client_id member_epoch group_instance_id partitions",
+                      "a consumer-group member left with epoch -1 (removed) or -2 (static: partitions reserved)"),
     # -- clients (client/base.py) ------------------------------------------------------------------------
     "client_created": _k("client client_id", "a producer, consumer or admin client was created"),
     "client_crashed": _k("client client_id", "cluster.crash(): the client's process died without cleanup"),

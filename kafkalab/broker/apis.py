@@ -17,6 +17,9 @@ Where each concept lives:
 - DescribeAcls, CreateAcls, DeleteAcls: answered here: no authorizer, ``SECURITY_DISABLED``.
 - JoinGroup, SyncGroup, Heartbeat, LeaveGroup, DescribeGroups, ListGroups, DeleteGroups:
   ``groups.GroupCoordinator``.
+- ConsumerGroupHeartbeat, ConsumerGroupDescribe (KIP-848): ``groups.GroupCoordinator``, which delegates
+  to ``consumer_groups.ConsumerGroups`` (assignors in ``server_assignors.py``, reconciliation in
+  ``reconciliation.py``).
 - OffsetCommit, OffsetFetch: ``offset_manager.OffsetManager`` (the group coordinator's offsets).
 - InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit, EndTxn, DescribeTransactions:
   ``transactions.TransactionCoordinator``.
@@ -44,6 +47,7 @@ from typing import Any, NamedTuple
 from ..errors import ERR, KafkaError, KafkaException
 from . import configs as _configs
 from .configs import APPEND, DELETE, SET, SUBTRACT, config_str
+from .consumer_groups import ConsumerGroupHeartbeatResult, DescribedConsumerGroup, DescribedConsumerGroupMember
 from .faults import DELAY_RESPONSE, LOSE_RESPONSE
 from .fetch import EARLIEST, ERROR, LATEST, MAX_TIMESTAMP, FetchRequest, PartitionData, list_offsets_for, reset_policy
 from .groups import DescribedGroup, DescribedMember, JoinResult, ListedGroup, SyncResult
@@ -57,7 +61,8 @@ from .transactions import ConsumerGroupMember
 __all__ = [
     "API_KEYS", "APPEND", "BROKER", "CREATE_TIME", "DELAY_RESPONSE", "DELETE", "EARLIEST", "ERROR", "HANDLERS",
     "LATEST", "LOG_APPEND_TIME", "LOSE_RESPONSE", "MAX_TIMESTAMP", "SET", "SUBTRACT", "TOPIC", "BrokerNode",
-    "ClusterInfo", "DescribedGroup", "DescribedMember", "FindCoordinatorResult", "InitProducerIdResult",
+    "ClusterInfo", "ConsumerGroupHeartbeatResult", "DescribedConsumerGroup", "DescribedConsumerGroupMember",
+    "DescribedGroup", "DescribedMember", "FindCoordinatorResult", "InitProducerIdResult",
     "JoinResult", "ListedGroup", "MetadataResult", "OffsetAndMetadata", "OffsetFetchResult", "PartitionData",
     "ProduceResult", "Result", "SyncResult", "TopicInfo", "config_str", "handle", "next_sequence",
     "reset_policy",
@@ -71,7 +76,7 @@ API_KEYS: dict[str, int] = {
     "InitProducerId": 22, "AddPartitionsToTxn": 24, "AddOffsetsToTxn": 25, "EndTxn": 26, "TxnOffsetCommit": 28,
     "DescribeAcls": 29, "CreateAcls": 30, "DeleteAcls": 31, "DescribeConfigs": 32, "AlterConfigs": 33,
     "CreatePartitions": 37, "DeleteGroups": 42, "ElectLeaders": 43, "IncrementalAlterConfigs": 44,
-    "DescribeCluster": 60, "DescribeTransactions": 65,
+    "DescribeCluster": 60, "DescribeTransactions": 65, "ConsumerGroupHeartbeat": 68, "ConsumerGroupDescribe": 69,
 }
 
 Respond = Callable[..., None]
@@ -120,10 +125,12 @@ class ClusterInfo(NamedTuple):
 
 class OffsetFetchResult(NamedTuple):
     """An OffsetFetch response: ``offsets`` {(topic, partition): OffsetAndMetadata or None}, and the
-    partitions answered ``UNSTABLE_OFFSET_COMMIT`` (only with ``require_stable``; KIP-447)."""
+    partitions answered ``UNSTABLE_OFFSET_COMMIT`` (only with ``require_stable``; KIP-447). ``error``: the
+    group-level error code (consumer groups: UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH; then no offsets)."""
 
     offsets: dict[tuple[str, int], OffsetAndMetadata | None]
     unstable: list[tuple[str, int]]
+    error: int = 0
 
 
 class InitProducerIdResult(NamedTuple):
@@ -363,6 +370,43 @@ def leave_group(cluster: Any, respond: Respond, /, *, group_id: str, member_id: 
     respond(cluster.group_coordinator.leave(group_id, member_id, group_instance_id, reason))
 
 
+def consumer_group_heartbeat(cluster: Any, respond: Respond, /, *, group_id: str, member_id: str, member_epoch: int,
+                             instance_id: str | None = None, rack_id: str | None = None,
+                             rebalance_timeout_ms: int = -1, subscribed_topic_names: list[str] | None = None,
+                             subscribed_topic_regex: str | None = None, server_assignor: str | None = None,
+                             topic_partitions: list[tuple[str, int]] | None = None, client_id: str = "") -> None:
+    """ConsumerGroupHeartbeat (68), KIP-848: ``respond(ConsumerGroupHeartbeatResult)`` at once.
+
+    ``member_epoch`` 0 joins, -1 leaves, -2 is a static member leaving temporarily; ``None`` fields are
+    unchanged since the last heartbeat. ``topic_partitions`` are the partitions the member owns now
+    (topic names instead of Kafka's topic ids). See ``consumer_groups.ConsumerGroups.heartbeat``.
+    """
+    respond(cluster.group_coordinator.consumer_group_heartbeat(
+        group_id, member_id=member_id, member_epoch=member_epoch, instance_id=instance_id, rack_id=rack_id,
+        rebalance_timeout_ms=rebalance_timeout_ms, subscribed_topic_names=subscribed_topic_names,
+        subscribed_topic_regex=subscribed_topic_regex, server_assignor=server_assignor,
+        topic_partitions=topic_partitions, client_id=client_id))
+
+
+def consumer_group_describe(cluster: Any, respond: Respond, /, *, group_ids: list[str]) -> None:
+    """ConsumerGroupDescribe (69): ``respond({group_id: Result(DescribedConsumerGroup)})``.
+
+    A group that does not exist, or is a classic group, has ``error`` GROUP_ID_NOT_FOUND with Kafka's
+    message ("Group g not found." / "Group g is not a consumer group.").
+    """
+    gc = cluster.group_coordinator
+    out = {}
+    for gid in group_ids:
+        described = gc.consumer.describe(gid)
+        if described is not None:
+            out[gid] = Result(described)
+        elif gc.group(gid) is not None:
+            out[gid] = Result(None, KafkaError(ERR.GROUP_ID_NOT_FOUND, f"Group {gid} is not a consumer group."))
+        else:
+            out[gid] = Result(None, KafkaError(ERR.GROUP_ID_NOT_FOUND, f"Group {gid} not found."))
+    respond(out)
+
+
 def describe_groups(cluster: Any, respond: Respond, /, *, group_ids: list[str]) -> None:
     """DescribeGroups (15): ``respond({group_id: DescribedGroup or None})`` (None: the group does not exist)."""
     gc = cluster.group_coordinator
@@ -393,8 +437,16 @@ def offset_commit(cluster: Any, respond: Respond, /, *, group_id: str, member_id
 
 
 def offset_fetch(cluster: Any, respond: Respond, /, *, group_id: str, partitions: list[tuple[str, int]] | None,
-                 require_stable: bool = False) -> None:
-    """OffsetFetch (9): ``respond(OffsetFetchResult)``; ``partitions`` None means every committed partition."""
+                 require_stable: bool = False, member_id: str | None = None, member_epoch: int = -1) -> None:
+    """OffsetFetch (9): ``respond(OffsetFetchResult)``; ``partitions`` None means every committed partition.
+
+    A consumer-protocol member may send its ``member_id`` and ``member_epoch`` (v9+, KIP-848); a stale
+    epoch answers ``STALE_MEMBER_EPOCH``, an unknown member ``UNKNOWN_MEMBER_ID`` (``error``, no offsets).
+    """
+    err = cluster.group_coordinator.validate_offset_fetch(group_id, member_id, member_epoch)
+    if err:
+        respond(OffsetFetchResult({}, [], err))
+        return
     om = cluster.group_coordinator.offsets
     found = om.fetch(group_id, partitions)
     respond(OffsetFetchResult(found, om.unstable(group_id, list(found)) if require_stable else []))
@@ -467,7 +519,8 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     "DeleteAcls": delete_acls, "DescribeConfigs": describe_configs, "AlterConfigs": alter_configs,
     "CreatePartitions": create_partitions, "DeleteGroups": delete_groups, "ElectLeaders": elect_leaders,
     "IncrementalAlterConfigs": incremental_alter_configs, "DescribeCluster": describe_cluster,
-    "DescribeTransactions": describe_transactions,
+    "DescribeTransactions": describe_transactions, "ConsumerGroupHeartbeat": consumer_group_heartbeat,
+    "ConsumerGroupDescribe": consumer_group_describe,
 }
 
 

@@ -1,9 +1,19 @@
-"""The group coordinator (classic protocol): membership, generations and rebalances.
+"""The group coordinator: every group of the cluster, classic groups here, consumer groups delegated.
 
 Owns ``GroupState``, ``ClassicGroup``, ``GroupMember`` and ``GroupCoordinator``: JoinGroup and
 SyncGroup phases, heartbeats and session-timeout eviction, LeaveGroup, static membership, and
-the group state machine with every transition traced with its reason. Committed offsets and
-their validation live in ``offset_manager.py``. Standard library only.
+the group state machine with every transition traced with its reason. Groups of the consumer
+group protocol (KIP-848, ConsumerGroupHeartbeat) live in ``consumer_groups.py``; the coordinator
+keeps one group id namespace for both types and routes each request by type. Committed offsets
+and their validation live in ``offset_manager.py``. Standard library only.
+
+Mixed groups (simplification): Kafka 4.x converts a non-empty classic group into a consumer group
+when a consumer-protocol member joins, and back when the last one leaves
+(``group.consumer.migration.policy=bidirectional``). kafkalab does not model that online migration:
+it answers as Kafka does with the migration disabled. A ConsumerGroupHeartbeat for a classic group
+with members gets GROUP_ID_NOT_FOUND ("Group g is not a consumer group."); a JoinGroup for a consumer
+group with members gets INCONSISTENT_GROUP_PROTOCOL. An EMPTY group of the other type is replaced
+(its committed offsets are kept), as in Kafka.
 """
 
 from __future__ import annotations
@@ -16,6 +26,7 @@ from typing import Any, NamedTuple
 
 from ..clock import Priority
 from ..errors import ERR
+from .consumer_groups import ConsumerGroups
 from .offset_manager import OffsetManager
 from .protocol_selection import select_protocol
 
@@ -81,11 +92,12 @@ class DescribedGroup(NamedTuple):
 
 
 class ListedGroup(NamedTuple):
-    """One group in a ListGroups response."""
+    """One group in a ListGroups response; ``group_type`` is ``"classic"`` or ``"consumer"`` (KIP-848)."""
 
     group_id: str
     protocol_type: str | None
     state: str
+    group_type: str = "classic"
 
 
 @dataclass
@@ -162,6 +174,7 @@ class GroupCoordinator:
         self.trace = cluster.trace
         self.groups: dict[str, ClassicGroup] = {}
         self.offsets = OffsetManager(cluster, self)
+        self.consumer = ConsumerGroups(self)
 
     # -- helpers ----------------------------------------------------------------------------------
     def group(self, group_id: str, create: bool = False) -> ClassicGroup | None:
@@ -207,8 +220,14 @@ class GroupCoordinator:
         accepted only while the group is Empty; a member's commit must carry its current generation,
         and is refused during CompletingRebalance (REBALANCE_IN_PROGRESS) unless transactional.
 
+        A consumer-protocol group checks the member epoch instead
+        (``consumer_groups.ConsumerGroups.validate_offset_commit``).
+
         Kafka: ``ClassicGroup.validateOffsetCommit``.
         """
+        cgrp = self.consumer.groups.get(group_id)
+        if cgrp is not None:
+            return self.consumer.validate_offset_commit(cgrp, member_id, generation_id)
         grp = self.group(group_id)
         if grp is None:
             if generation_id < 0:
@@ -238,8 +257,14 @@ class GroupCoordinator:
         group that had members; 0 (each offset then ages from its own commit time) for a group that
         never had members or does not exist.
 
+        A consumer group: None while it has members, else 0 (Kafka's ``ConsumerGroup`` ages each
+        offset from its commit time).
+
         Kafka: ``ClassicGroup.offsetExpirationCondition`` (the current state's timestamp).
         """
+        cgrp = self.consumer.groups.get(group_id)
+        if cgrp is not None:
+            return None if cgrp.members else 0
         grp = self.groups.get(group_id)
         if grp is None:
             return 0
@@ -252,6 +277,14 @@ class GroupCoordinator:
              session_timeout_ms: int, rebalance_timeout_ms: int, protocols: list[tuple[str, dict]],
              reply: Callable[[JoinResult], None]) -> None:
         """Handle a JoinGroup request; ``reply`` gets the JoinResult when the join phase completes."""
+        cgrp = self.consumer.groups.get(group_id)
+        if cgrp is not None:
+            if cgrp.members:
+                reply(JoinResult(ERR.INCONSISTENT_GROUP_PROTOCOL, reason=(
+                    f"JoinGroup failed: group {group_id} is a consumer group (group.protocol=consumer) with "
+                    f"members; kafkalab does not model the online migration of mixed groups")))
+                return
+            self.consumer.delete(group_id, "an empty consumer group is replaced by a classic group (JoinGroup)")
         bmin = self.cluster.broker_config["group.min.session.timeout.ms"]
         bmax = self.cluster.broker_config["group.max.session.timeout.ms"]
         if not bmin <= session_timeout_ms <= bmax:
@@ -517,9 +550,42 @@ class GroupCoordinator:
             if not grp.members:
                 self._complete_join(grp, "last member left")
 
+    # -- consumer groups (KIP-848) ----------------------------------------------------------------
+    def consumer_group_heartbeat(self, group_id: str, **fields: Any):
+        """Handle a ConsumerGroupHeartbeat: ``consumer_groups.ConsumerGroups.heartbeat``."""
+        return self.consumer.heartbeat(group_id, **fields)
+
+    def make_room_for_consumer_group(self, group_id: str) -> int:
+        """Before a consumer group ``group_id`` is created: drop an EMPTY classic group of that id (its
+        offsets stay); GROUP_ID_NOT_FOUND while the classic group has members (no online migration)."""
+        grp = self.groups.get(group_id)
+        if grp is None:
+            return 0
+        if grp.members:
+            return ERR.GROUP_ID_NOT_FOUND
+        self._transition(grp, GroupState.DEAD, "an empty classic group is replaced by a consumer group")
+        if grp.rebalance_timer is not None:
+            grp.rebalance_timer.cancel()
+        del self.groups[group_id]
+        return 0
+
+    def validate_offset_fetch(self, group_id: str, member_id: str | None, member_epoch: int) -> int:
+        """0 if an OffsetFetch may be answered; for a consumer group with a member id and epoch (v9+):
+        UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH (``ConsumerGroup.validateOffsetFetch``). Classic groups: 0."""
+        cgrp = self.consumer.groups.get(group_id)
+        if cgrp is None:
+            return 0
+        return self.consumer.validate_offset_fetch(cgrp, member_id, member_epoch)
+
     # -- admin: DescribeGroups / ListGroups / DeleteGroups -----------------------------------------
     def describe_group(self, group_id: str) -> DescribedGroup | None:
-        """What DescribeGroups answers for ``group_id``: a snapshot, or None for an unknown group."""
+        """What DescribeGroups answers for ``group_id``: a snapshot, or None for an unknown group.
+
+        A consumer-protocol group is described as Dead with no members, as Kafka's DescribeGroups does
+        for a group that is not a classic group (use ConsumerGroupDescribe).
+        """
+        if group_id in self.consumer.groups:
+            return DescribedGroup(group_id, GroupState.DEAD.value, None, None, [])
         grp = self.groups.get(group_id)
         if grp is None:
             return None
@@ -528,8 +594,11 @@ class GroupCoordinator:
         return DescribedGroup(grp.group_id, grp.state.value, grp.protocol_type, grp.protocol_name, members)
 
     def list_groups(self) -> list[ListedGroup]:
-        """Every group the coordinator knows (ListGroups), in creation order."""
-        return [ListedGroup(g.group_id, g.protocol_type, g.state.value) for g in self.groups.values()]
+        """Every group the coordinator knows (ListGroups): classic groups in creation order, then consumer
+        groups (protocol type ``consumer``, KIP-848 state names)."""
+        return ([ListedGroup(g.group_id, g.protocol_type, g.state.value) for g in self.groups.values()]
+                + [ListedGroup(g.group_id, "consumer", g.state.value, "consumer")
+                   for g in self.consumer.groups.values()])
 
     def delete_group(self, group_id: str, reason: str) -> int:
         """Delete an Empty group and its committed offsets (state -> Dead); 0 or the error code.
@@ -537,6 +606,12 @@ class GroupCoordinator:
         Kafka: ``DeleteGroups``; ``GROUP_ID_NOT_FOUND`` (69) for an unknown group, ``NON_EMPTY_GROUP`` (68)
         while it has members.
         """
+        if group_id in self.consumer.groups:
+            err = self.consumer.delete(group_id, reason) if not self.consumer.groups[group_id].members \
+                else ERR.NON_EMPTY_GROUP
+            if not err:
+                self.offsets.delete_group_offsets(group_id, reason)
+            return err
         grp = self.groups.get(group_id)
         if grp is None:
             return ERR.GROUP_ID_NOT_FOUND
