@@ -123,7 +123,7 @@ CATALOG: dict[str, EventKind] = {
                        "now; state: STABLE, UNREVOKED_PARTITIONS, UNRELEASED_PARTITIONS)"),
     "member_fenced": _k("group member client_id cause member_epoch partitions last_heartbeat_ms",
                         "the coordinator fenced a consumer-group member (cause: session_timeout, "
-                        "rebalance_timeout); its partitions are free at once"),
+                        "rebalance_timeout, rejoin: it rejoined with epoch 0); its partitions are free at once"),
     "member_left": _k("group member client_id member_epoch group_instance_id partitions",
                       "a consumer-group member left with epoch -1 (removed) or -2 (static: partitions reserved)"),
     # -- clients (client/base.py) ------------------------------------------------------------------------

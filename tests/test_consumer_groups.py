@@ -351,3 +351,13 @@ def test_trace_records_changes_not_heartbeats():
     for _ in range(10):
         _round(cluster, [a])
     assert len(cluster.trace) == n
+
+
+def test_fenced_member_rejoins_with_its_old_id_and_epoch_zero():
+    cluster = _cluster(2)
+    a = Member(cluster, "a")
+    a.join()
+    assert a.hb(epoch=9).error_code == ERR.FENCED_MEMBER_EPOCH
+    r = a.join()                                   # same member id, epoch 0
+    assert r.error_code == 0 and len(r.assignment) == 2
+    assert [e.fields["cause"] for e in cluster.trace if e.kind == "member_fenced"] == ["rejoin"]

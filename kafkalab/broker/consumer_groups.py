@@ -405,6 +405,16 @@ class ConsumerGroups:
                     raise HeartbeatError(ERR.UNKNOWN_MEMBER_ID,
                                          f"Member {member_id} is not a member of group {grp.group_id}.")
                 return ConsumerGroupMember(member_id), True
+            if joining:
+                # Unverified (Kafka 4.x with client-generated ids, KIP-1082): a member that rejoins with
+                # epoch 0 under its old id after FENCED_MEMBER_EPOCH starts over; its old partitions are freed.
+                self._drop_member(grp, member)
+                self.trace.record("member_fenced", "the member rejoined with epoch 0: its previous incarnation "
+                                  "is removed and its partitions are free", group=grp.group_id, member=member_id,
+                                  client_id=member.client_id, cause="rejoin", member_epoch=member.member_epoch,
+                                  partitions=_pairs(member.assigned | member.pending_revocation),
+                                  last_heartbeat_ms=member.last_heartbeat_ms)
+                return ConsumerGroupMember(member_id), True
             self._check_epoch(member, member_epoch, owned)
             return member, False
         existing_id = grp.static_members.get(instance_id)
