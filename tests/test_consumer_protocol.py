@@ -120,8 +120,10 @@ def test_random_member_id_is_version_4_and_deterministic():
     import base64
     import random
     a, b = random_member_id(random.Random(7)), random_member_id(random.Random(7))
-    assert a == b
-    raw = base64.urlsafe_b64decode(a + "==")
+    assert a == b and len(a) == 22
+    ids = [random_member_id(random.Random(i)) for i in range(200)]
+    assert any("+" in i or "/" in i for i in ids) and not any("-" in i or "_" in i for i in ids)   # librdkafka's
+    raw = base64.b64decode(a + "==")
     assert raw[6] >> 4 == 4 and raw[8] >> 6 == 2
 
 
@@ -319,7 +321,9 @@ def test_unsubscribe_then_subscribe_rejoins_with_epoch_0(cluster, conf, fake):
     rec.subscribe(c)
     poll_for(c, 500)
     c.unsubscribe()
-    cluster.advance(100)
+    assert rec.calls == [("assign", [("orders", 0)])]       # the revoke runs in the next poll
+    poll_for(c, 100)
+    assert rec.calls == [("assign", [("orders", 0)]), ("revoke", [("orders", 0)])]
     assert fake.of(mid)[-1]["member_epoch"] == -1
     fake.plan[mid] = [dict(member_epoch=3, assignment=[("orders", 1)])]
     rec.subscribe(c)
@@ -352,3 +356,95 @@ def test_incremental_assign_outside_a_group_still_works(cluster, conf):
     c = consumer(conf)
     c.assign([TopicPartition("orders", 0, 0)])      # not subscribed: a standalone consumer may assign()
     assert [tp.partition for tp in c.assignment()] == [0]
+
+
+# -- end to end, with the broker's ConsumerGroupHeartbeat -------------------------------------------------
+def test_e2e_crash_survivors_keep_their_partitions_and_get_the_crashed_ones(cluster, conf):
+    """3 members, 3 partitions; c3 consumes without committing and crashes. After the broker's session
+    timeout (45 s) a survivor gets c3's partition by one incremental on_assign; no survivor is ever revoked;
+    c3's uncommitted records are redelivered from the last committed offset."""
+    produce(cluster, conf, per_partition=10)
+    cs = [consumer(conf, f"c{i + 1}") for i in range(3)]
+    recs = [Recorder() for _ in cs]
+    for c, rec in zip(cs, recs):
+        rec.subscribe(c)
+    seen: dict[int, list[tuple[int, int]]] = {0: [], 1: [], 2: []}
+    stale: list[tuple[int, int]] = []
+    for _ in range(300):
+        for i, c in enumerate(cs):
+            m = c.poll(0.1)
+            if m is not None and m.error() is None and len(seen[i]) < 5:
+                seen[i].append((m.partition(), m.offset()))
+                if i < 2:
+                    try:
+                        c.commit(m, asynchronous=False)
+                    except KafkaException as e:     # while the group settles an epoch may be stale
+                        stale.append((cluster.now_ms, e.args[0].code()))
+    assert {code for _, code in stale} <= {ERR.STALE_MEMBER_EPOCH}
+    owned = [sorted(tp.partition for tp in c.assignment()) for c in cs]
+    assert sorted(p for o in owned for p in o) == [0, 1, 2] and all(len(o) == 1 for o in owned)
+    crashed_partition = owned[2][0]
+    assert [p for p, _ in seen[2]] == [crashed_partition] * 5
+    crashed_id = cs[2].memberid()
+    cluster.crash(cs[2])
+    crash_ms = cluster.now_ms
+    before = [list(r.calls) for r in recs[:2]]
+    redelivered = []
+    got_at = None
+    while cluster.now_ms < crash_ms + 60000:
+        for i in (0, 1):
+            m = cs[i].poll(0.1)
+            if m is not None and m.error() is None and m.partition() == crashed_partition:
+                redelivered.append(m.offset())
+                if got_at is None:
+                    got_at = cluster.now_ms
+    new_calls = [r.calls[len(b):] for r, b in zip(recs[:2], before)]
+    assert sorted(new_calls, key=len) == [[], [("assign", [("orders", crashed_partition)])]]
+    assert redelivered[:10] == list(range(10))      # c3 committed nothing: from the start
+    fenced = cluster.trace.events("member_fenced", group="g")
+    assert [e["member"] for e in fenced] == [crashed_id]
+    # the broker's session timeout runs from the crashed member's last heartbeat; a survivor's next
+    # heartbeat (<= 5 s) picks the partition up
+    assert fenced[0].time_ms - fenced[0]["last_heartbeat_ms"] == 45000
+    assert 0 <= got_at - fenced[0].time_ms <= 5000 + 100
+
+
+def test_e2e_zombie_commit_gets_unknown_member_id(cluster, conf):
+    produce(cluster, conf, partitions=1)
+    c = consumer(conf, **{"max.poll.interval.ms": 300000})
+    c.subscribe(["orders"])
+    m = None
+    while m is None or m.error() is not None:
+        m = c.poll(0.1)
+    gen = c._coordinator.generation_id
+    assert gen > 0
+    # the member stops heartbeating (a stalled process): the broker fences it after 45 s
+    c._coordinator._heartbeat = lambda: None    # no heartbeat goes out while the process is frozen
+    cluster.advance(50000)
+    with pytest.raises(KafkaException) as e:
+        c.commit(m, asynchronous=False)
+    err = e.value.args[0]
+    assert (err.code(), err.str()) == (ERR.UNKNOWN_MEMBER_ID, "Commit failed: Broker: Unknown member")
+
+
+def test_e2e_close_hands_partitions_over_without_revoking_survivors(cluster, conf):
+    produce(cluster, conf)
+    cs = [consumer(conf, f"c{i + 1}") for i in range(3)]
+    recs = [Recorder() for _ in cs]
+    for c, rec in zip(cs, recs):
+        rec.subscribe(c)
+    for _ in range(200):
+        for c in cs:
+            c.poll(0.05)
+    assert sorted(len(c.assignment()) for c in cs) == [1, 1, 1]
+    mine = [tp.partition for tp in cs[2].assignment()]
+    before = [len(r.calls) for r in recs[:2]]
+    close_ms = cluster.now_ms
+    cs[2].close()
+    assert recs[2].calls[-1] == ("revoke", [("orders", mine[0])])
+    for _ in range(150):
+        for c in cs[:2]:
+            c.poll(0.05)
+    new_calls = [r.calls[b:] for r, b in zip(recs[:2], before)]
+    assert sorted(new_calls, key=len) == [[], [("assign", [("orders", mine[0])])]]
+    assert cluster.now_ms - close_ms < 15000

@@ -355,10 +355,10 @@ class Consumer(OffsetsApi, ClientBase):
         must be made using incremental_assign() or incremental_unassign() when rebalance protocol type is
         COOPERATIVE"); confluent-kafka raises it as "<what>: Local: Erroneous state". The call still counts
         as the callback's assign call, so the library does not assign in its place (a reconciliation it
-        belonged to does not complete).
+        belonged to does not complete). While ``close()`` runs, librdkafka allows them.
         """
         coord = self._coordinator
-        if coord is not None and coord.group_protocol == "consumer" and coord.subscribed_once:
+        if coord is not None and coord.group_protocol == "consumer" and coord.subscribed_once and not coord.terminating:
             self._fetcher.assign_calls += 1
             coord.refused_calls += 1
             raise KafkaException(KafkaError(ERR._STATE, f"{what}: {KafkaError(ERR._STATE).str()}"))

@@ -47,6 +47,7 @@ class ConsumerCoordinator:
     group_protocol = "classic"
     static_member_leaves = False    # KIP-345: a static member sends no LeaveGroup on close
     subscribed_once = False         # (the consumer protocol's assign() check; classic does not check)
+    terminating = False
 
     def __init__(self, consumer: Any, conf: dict, *, fetcher: Any, commits: Any, clock: Any, connected: bool,
                  name: str, client_id: str, trace: Callable, push_event: Callable, callbacks: deque,

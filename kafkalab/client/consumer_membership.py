@@ -16,6 +16,7 @@ Kafka: KIP-848; librdkafka ``rdkafka_cgrp.c`` (``rd_kafka_cgrp_consumer_*``,
 
 from __future__ import annotations
 
+import base64
 from collections import deque
 from collections.abc import Callable
 from enum import Enum
@@ -24,7 +25,6 @@ from typing import Any
 from ..clock import Priority
 from ..errors import ERR, KafkaError
 from .message import Message, TopicPartition
-from .model import Uuid
 
 LEAVE_EPOCH = -1              # a member leaving the group for good
 STATIC_LEAVE_EPOCH = -2       # a static member leaving temporarily (it intends to come back)
@@ -66,14 +66,15 @@ ALLOWED: dict[MemberJoinState, frozenset[MemberJoinState]] = {
 
 
 def random_member_id(rng: Any) -> str:
-    """A client-generated member id (KIP-1082): a version-4 Uuid drawn from ``rng``, as Kafka prints it.
+    """A client-generated member id (KIP-1082): a version-4 UUID drawn from ``rng``, as librdkafka prints it.
 
-    Kafka: librdkafka ``rd_kafka_Uuid_random`` + ``rd_kafka_Uuid_base64str`` (22 url-safe base64 chars).
+    Kafka: librdkafka ``rd_kafka_Uuid_random`` + ``rd_kafka_Uuid_base64str``: 22 characters of the standard
+    base64 alphabet (``+`` and ``/``, padding stripped; Java's ``Uuid.toString`` is url-safe instead).
     """
     raw = bytearray(rng.getrandbits(128).to_bytes(16, "big"))
     raw[6] = (raw[6] & 0x0F) | 0x40     # version 4
     raw[8] = (raw[8] & 0x3F) | 0x80     # IETF variant
-    return str(Uuid(int.from_bytes(raw[:8], "big"), int.from_bytes(raw[8:], "big")))
+    return base64.b64encode(bytes(raw)).decode().rstrip("=")
 
 
 class ConsumerMembership:
@@ -143,6 +144,7 @@ class ConsumerMembership:
         self._deferred: list[Callable[[], None]] = []
         self._deferred_since: int | None = None
         self.refused_calls = 0      # assign()/unassign() calls refused (Consumer._check_eager_call)
+        self.terminating = False    # close() runs: unassign() in on_revoke is allowed then (librdkafka)
 
     @property
     def generation_id(self) -> int:
@@ -171,9 +173,26 @@ class ConsumerMembership:
         self._heartbeat_soon()
 
     def unsubscribe(self) -> None:
-        """Revoke everything (callbacks now) and leave the group (epoch -1, or -2 for a static member)."""
+        """Revoke everything in the next poll (on_revoke, no assign after it), then leave the group (epoch -1,
+        or -2 for a static member). Kafka: librdkafka ``rd_kafka_cgrp_consumer_unsubscribe``."""
         self.subscription = []
-        self.leave("unsubscribe()")
+        if not self.fetcher.assigned or self.state is MemberJoinState.FATAL:
+            self.leave("unsubscribe()")
+            return
+        self._version += 1
+        self._ack_pending = False
+        self.target = self._next_target = None
+        self._rejoin_pending = False
+        self._set_state(MemberJoinState.WAIT_UNASSIGN_CALL, "unsubscribe(): revoke, then leave")
+        self._callbacks.append((self._serve_unsubscribe, (self._version,)))
+
+    def _serve_unsubscribe(self, version: int) -> None:
+        if version != self._version:
+            return
+        refused = self.refused_calls
+        self._revoke_now(sorted(self.fetcher.assigned), lost=False, reason="unsubscribe()")
+        if self.refused_calls == refused:
+            self.leave("unsubscribe()")
 
     def subscription_fields(self) -> tuple[list[str], str]:
         """``SubscribedTopicNames`` and ``SubscribedTopicRegex`` as librdkafka builds them: the names, and
@@ -225,7 +244,8 @@ class ConsumerMembership:
         self._expedite = False
         self._last_sent_ms = self._clock.now_ms
         session = self._session
-        self._request("ConsumerGroupHeartbeat", lambda res: self._on_heartbeat(res, session, ack), **fields)
+        self._request("ConsumerGroupHeartbeat", lambda res: self._on_heartbeat(res, session, ack),
+                      client_id=self._client_id, **fields)
 
     def _on_heartbeat(self, res: Any, session: int, ack: bool) -> None:
         if session != self._session:
@@ -297,7 +317,10 @@ class ConsumerMembership:
     def _serve_revoke(self, revoked: list[tuple[str, int]], added: list[tuple[str, int]], version: int) -> None:
         if version != self._version or self.state is not MemberJoinState.WAIT_UNASSIGN_CALL:
             return
+        refused = self.refused_calls
         self._revoke_now(revoked, lost=False, reason="reconciliation: partitions revoked")
+        if self.refused_calls != refused:
+            return      # the callback called unassign()/assign(): refused; the member keeps its partitions
         self.owned -= set(revoked)
         # The assign always follows a revoke, even of nothing (librdkafka rd_kafka_cgrp_consumer_incr_unassign_done).
         self._queue_assign(added)
@@ -433,6 +456,7 @@ class ConsumerMembership:
     # -- leaving ----------------------------------------------------------------------------------------
     def leave(self, reason: str) -> None:
         """Revoke the assignment (callbacks run now), then leave: epoch -1, or -2 for a static member."""
+        self.terminating = reason == "close()"      # Consumer.close's reason
         if self.fetcher.assigned and self.state is not MemberJoinState.FATAL:
             self._revoke_now(sorted(self.fetcher.assigned), lost=False, reason=reason)
         if self.state is not MemberJoinState.FATAL and self._last_sent_ms is not None:
@@ -458,7 +482,7 @@ class ConsumerMembership:
                       group_id=self.group_id, member_id=self.member_id, member_epoch=epoch,
                       instance_id=self.instance_id, rack_id=None, rebalance_timeout_ms=-1,
                       subscribed_topic_names=None, subscribed_topic_regex=None, server_assignor=None,
-                      topic_partitions=None)
+                      topic_partitions=None, client_id=self._client_id)
         self.member_epoch = 0
 
     def _on_leave(self, session: int) -> None:
