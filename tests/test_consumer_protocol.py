@@ -448,3 +448,30 @@ def test_e2e_close_hands_partitions_over_without_revoking_survivors(cluster, con
     new_calls = [r.calls[b:] for r, b in zip(recs[:2], before)]
     assert sorted(new_calls, key=len) == [[], [("assign", [("orders", mine[0])])]]
     assert cluster.now_ms - close_ms < 15000
+
+
+def test_admin_describe_and_list_show_the_group_type(cluster, conf):
+    from kafkalab.admin import AdminClient, ConsumerGroupState
+    from kafkalab.client.model import ConsumerGroupType
+    produce(cluster, conf)
+    c = consumer(conf)
+    c.subscribe(["orders"])
+    classic = Consumer({**conf, "group.id": "old", "auto.offset.reset": "earliest"})
+    classic.subscribe(["orders"])
+    for _ in range(100):
+        c.poll(0.05)
+        classic.poll(0.05)
+    admin = AdminClient(conf)
+    d = admin.describe_consumer_groups(["g", "old"])
+    new, old = d["g"].result(), d["old"].result()
+    assert (new.type, new.state, new.partition_assignor, new.is_simple_consumer_group) == (
+        ConsumerGroupType.CONSUMER, ConsumerGroupState.STABLE, "uniform", False)
+    assert [m.member_id for m in new.members] == [c.memberid()]
+    assert sorted(tp.partition for tp in new.members[0].assignment.topic_partitions) == [0, 1, 2]
+    assert sorted(tp.partition for tp in new.members[0].target_assignment.topic_partitions) == [0, 1, 2]
+    assert old.type is ConsumerGroupType.CLASSIC
+    listed = admin.list_consumer_groups().result().valid
+    assert [(g.group_id, g.type) for g in listed] == [("g", ConsumerGroupType.CONSUMER),
+                                                       ("old", ConsumerGroupType.CLASSIC)]
+    only = admin.list_consumer_groups(types={ConsumerGroupType.CONSUMER}).result().valid
+    assert [g.group_id for g in only] == ["g"]

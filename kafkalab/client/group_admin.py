@@ -31,6 +31,8 @@ class ConsumerGroupState(Enum):
     EMPTY = 5
 
 
+# KIP-848 states without a confluent-kafka name (Assigning, Reconciling) are UNKNOWN, as librdkafka's
+# rd_kafka_consumer_group_state_code maps them.
 _STATE_MAP = {"Empty": ConsumerGroupState.EMPTY, "PreparingRebalance": ConsumerGroupState.PREPARING_REBALANCING,
               "CompletingRebalance": ConsumerGroupState.COMPLETING_REBALANCING, "Stable": ConsumerGroupState.STABLE,
               "Dead": ConsumerGroupState.DEAD}
@@ -41,6 +43,7 @@ class ConsumerGroupListing:
     group_id: str
     is_simple_consumer_group: bool
     state: ConsumerGroupState
+    type: ConsumerGroupType = ConsumerGroupType.UNKNOWN
 
 
 @dataclass
@@ -61,6 +64,7 @@ class MemberDescription:
     host: str
     assignment: MemberAssignment
     group_instance_id: str | None = None
+    target_assignment: MemberAssignment | None = None     # KIP-848 groups: the member's target assignment
 
 
 @dataclass
@@ -71,6 +75,8 @@ class ConsumerGroupDescription:
     partition_assignor: str
     state: ConsumerGroupState
     coordinator: Node
+    authorized_operations: list | None = None
+    type: ConsumerGroupType = ConsumerGroupType.UNKNOWN
 
 
 @dataclass
@@ -107,8 +113,9 @@ class GroupAdmin:
                              types: set | None = None) -> Future:
         """A future of ``ListConsumerGroupsResult`` with every group the coordinator knows.
 
-        ``states`` / ``types``: sets of ``ConsumerGroupState`` / ``ConsumerGroupType`` to keep (every kafkalab
-        group is CLASSIC). With no broker the future succeeds with no group and a ``_TIMED_OUT`` in ``errors``,
+        ``states`` / ``types``: sets of ``ConsumerGroupState`` / ``ConsumerGroupType`` to keep; each listing has
+        its ``type`` (CLASSIC, or CONSUMER for a KIP-848 group; ListGroups v5). With no broker the future
+        succeeds with no group and a ``_TIMED_OUT`` in ``errors``,
         as librdkafka's ListConsumerGroups reports a broker it could not ask.
         """
         self._check_usable()
@@ -117,15 +124,22 @@ class GroupAdmin:
         check.timeouts(request_timeout)
         if self._cluster is None:
             return _future(ListConsumerGroupsResult(errors=[KafkaError(ERR._TIMED_OUT)]))
-        valid = [ConsumerGroupListing(g.group_id, g.protocol_type is None, _STATE_MAP[g.state])
+        valid = [ConsumerGroupListing(g.group_id, g.protocol_type is None, state, kind)
                  for g in self._roundtrip("ListGroups")
-                 if (not states or _STATE_MAP[g.state] in states)
-                 and (not types or ConsumerGroupType.CLASSIC in types)]
+                 for state, kind in [(_state(g.state), _GROUP_TYPES.get(getattr(g, "group_type", "classic"),
+                                                                       ConsumerGroupType.UNKNOWN))]
+                 if (not states or state in states) and (not types or kind in types)]
         return _future(ListConsumerGroupsResult(valid=sorted(valid, key=lambda x: x.group_id)))
 
     def describe_consumer_groups(self, group_ids: list[str], request_timeout: float = 0,
                                  include_authorized_operations: bool = False) -> dict[str, Future]:
-        """``{group_id: Future[ConsumerGroupDescription]}``: members, assignments, state, assignor."""
+        """``{group_id: Future[ConsumerGroupDescription]}``: members, assignments, state, assignor, type.
+
+        A KIP-848 group is described by ConsumerGroupDescribe (type CONSUMER, the server assignor, each
+        member's target assignment; Assigning/Reconciling read as UNKNOWN state); a classic group by
+        DescribeGroups (type CLASSIC). Kafka: librdkafka tries ConsumerGroupDescribe first and falls back
+        to DescribeGroups on GROUP_ID_NOT_FOUND.
+        """
         self._check_usable()
         check.group_ids(group_ids, "described", strings=False)
         check.flags(include_authorized_operations=include_authorized_operations)
@@ -135,8 +149,13 @@ class GroupAdmin:
         coordinator = self._roundtrip("FindCoordinator", key=group_ids[0] if group_ids else "").node
         node = Node(coordinator.node_id, coordinator.host, coordinator.port)
         described = self._roundtrip("DescribeGroups", group_ids=list(group_ids))
+        modern = self._roundtrip("ConsumerGroupDescribe", group_ids=list(group_ids))
         out = {}
         for gid in group_ids:
+            res = modern.get(gid)
+            if res is not None and res.error is None and res.value is not None:
+                out[gid] = _future(_consumer_group_description(res.value, node))
+                continue
             grp = described[gid]
             if grp is None:
                 out[gid] = _future(ConsumerGroupDescription(gid, False, [], "", ConsumerGroupState.DEAD, node))
@@ -145,7 +164,8 @@ class GroupAdmin:
                                          MemberAssignment([TopicPartition(t, p) for t, p in m.assignment]),
                                          m.group_instance_id) for m in grp.members]
             out[gid] = _future(ConsumerGroupDescription(gid, grp.protocol_type is None, members,
-                                                        grp.protocol_name or "", _STATE_MAP[grp.state], node))
+                                                        grp.protocol_name or "", _STATE_MAP[grp.state], node,
+                                                        type=ConsumerGroupType.CLASSIC))
         return out
 
     def list_consumer_group_offsets(self, list_consumer_group_offsets_request: list[ConsumerGroupTopicPartitions],
@@ -198,6 +218,23 @@ class GroupAdmin:
             err = self._roundtrip("DeleteGroups", group_ids=[gid])[gid]
             out[gid] = _future(exc=KafkaException(KafkaError(err))) if err else _future(None)
         return out
+
+
+_GROUP_TYPES = {"classic": ConsumerGroupType.CLASSIC, "consumer": ConsumerGroupType.CONSUMER}
+
+
+def _state(name: str) -> ConsumerGroupState:
+    return _STATE_MAP.get(name, ConsumerGroupState.UNKNOWN)
+
+
+def _consumer_group_description(grp: Any, node: Node) -> ConsumerGroupDescription:
+    """A ConsumerGroupDescribe answer (``apis.DescribedConsumerGroup``) as confluent-kafka's description."""
+    members = [MemberDescription(m.member_id, m.client_id, "/127.0.0.1",
+                                 MemberAssignment([TopicPartition(t, p) for t, p in m.assignment]), m.instance_id,
+                                 MemberAssignment([TopicPartition(t, p) for t, p in m.target_assignment]))
+               for m in grp.members]
+    return ConsumerGroupDescription(grp.group_id, False, members, grp.assignor_name or "", _state(grp.state), node,
+                                    type=ConsumerGroupType.CONSUMER)
 
 
 def describe_groups_text(cluster: Any, group_id: str) -> tuple[str, str]:
