@@ -7,6 +7,8 @@ import pytest
 
 from kafkalab import Consumer, Producer
 from kafkalab.client import consumer_coordinator
+from kafkalab.client.consumer_membership import ALLOWED as MEMBER_ALLOWED
+from kafkalab.client.consumer_membership import MemberJoinState
 from kafkalab.client.join_state import ALLOWED, JoinState
 from kafkalab.sim import library
 
@@ -67,12 +69,16 @@ def test_join_state_transitions_are_traced_with_reasons(cluster, conf):
 
 @pytest.mark.parametrize("name", library.names())
 def test_join_state_library_transitions_chain_and_are_allowed(name):
-    """Per consumer, each event's old state is the previous event's new state, starting from INIT."""
-    last: dict[str, JoinState] = {}
-    for e in library.run(name).trace.events("join_state"):
-        old, new = JoinState(e["old"]), JoinState(e["new"])
-        assert last.get(e["client"], JoinState.INIT) is old
-        assert new in ALLOWED[old]
+    """Per consumer, each event's old state is the previous event's new state, starting from INIT (the
+    consumer protocol's clients, which reconcile, by ``MemberJoinState``'s table)."""
+    trace = library.run(name).trace
+    kip848 = {e["client"] for e in trace.events("reconcile")}
+    last: dict[str, JoinState | MemberJoinState] = {}
+    for e in trace.events("join_state"):
+        states, allowed = (MemberJoinState, MEMBER_ALLOWED) if e["client"] in kip848 else (JoinState, ALLOWED)
+        old, new = states(e["old"]), states(e["new"])
+        assert last.get(e["client"], states.INIT) is old
+        assert new in allowed[old]
         last[e["client"]] = new
 
 

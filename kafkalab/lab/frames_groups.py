@@ -194,7 +194,10 @@ def membership_frame(trace: Any, group: str) -> pd.DataFrame:
     ``removals`` (list of (time_ms, client_id, cause, last_heartbeat_ms, client); the last heartbeat is
     None when the trace does not say).
 
-    Kafka: classic group protocol (JoinGroup/SyncGroup generations); ``session.timeout.ms``.
+    Kafka: classic group protocol (JoinGroup/SyncGroup generations); ``session.timeout.ms``. Under
+    the consumer protocol (KIP-848) ``generation_id`` is the member epoch of the assignment, a
+    ``member_fenced`` or ``member_left`` (epoch -1) event is a removal, and ``generations`` and
+    ``rebalances`` stay empty (there is no group-wide rebalance).
 
     Raises:
         ValueError: ``group`` does not appear in the trace.
@@ -205,6 +208,7 @@ def membership_frame(trace: Any, group: str) -> pd.DataFrame:
     attrs: dict[str, Any] = {"group": group, "end_ms": end_ms_of(trace), "members": [], "generations": [],
                              "rebalances": [], "crashes": [], "crashed": [], "removals": [], "idle": []}
     client_of: dict[str, str] = {}  # member id -> client instance
+    client_id_of: dict[str, str] = {}   # member id -> client.id
     idle: dict[str, tuple] = {}     # client -> (client_id, member_id, from_ms): a member that owns nothing
 
     def stop_idle(which, time_ms) -> None:
@@ -223,6 +227,7 @@ def membership_frame(trace: Any, group: str) -> pd.DataFrame:
             continue
         if f.get("member_id") and f.get("client"):
             client_of[f["member_id"]] = f["client"]
+            client_id_of[f["member_id"]] = f.get("client_id") or ""
         if ev.kind == "join_group" and f.get("client") and (f["client"], f["client_id"]) not in attrs["members"]:
             attrs["members"].append((f["client"], f["client_id"]))
         if ev.kind == "generation":
@@ -246,6 +251,15 @@ def membership_frame(trace: Any, group: str) -> pd.DataFrame:
                                       client_of.get(f["member_id"])))
             own.close(lambda k, o, f=f: o["member_id"] == f["member_id"], ev.time_ms, f"removed: {f['cause']}")
             stop_idle(lambda c, o, f=f: o[1] == f["member_id"], ev.time_ms)
+        elif ev.kind in ("member_fenced", "member_left") and f.get("member_epoch") != -2:
+            # KIP-848: the coordinator fenced the member (e.g. its session expired) or it left with epoch -1;
+            # epoch -2 is a static member leaving temporarily, which keeps its assignment reserved.
+            mid = f.get("member")
+            cause = f.get("cause") or ("leave_group" if ev.kind == "member_left" else "fenced")
+            cid = f.get("client_id") or client_id_of.get(mid, "")
+            attrs["removals"].append((ev.time_ms, cid, cause, f.get("last_heartbeat_ms"), client_of.get(mid)))
+            own.close(lambda k, o, mid=mid: o["member_id"] == mid, ev.time_ms, f"removed: {cause}")
+            stop_idle(lambda c, o, mid=mid: o[1] == mid, ev.time_ms)
         elif ev.kind == "member_replaced":
             own.close(lambda k, o, f=f: o["member_id"] == f["old_member_id"], ev.time_ms, "replaced")
             stop_idle(lambda c, o, f=f: o[1] == f["old_member_id"], ev.time_ms)

@@ -42,7 +42,7 @@ def owner_labels(members: pd.DataFrame) -> dict[str, str]:
     return labels
 
 
-def handover_frame(trace: Any, group: str) -> pd.DataFrame:
+def handover_frame(trace: Any, group: str, *, since_ms: int = 0) -> pd.DataFrame:
     """Each partition of ``group`` over time: owned by a live member, by a crashed one, or by nobody.
 
     From ``membership_frame``: a member's ownership row is ``owned`` up to its crash and ``crashed
@@ -57,9 +57,10 @@ def handover_frame(trace: Any, group: str) -> pd.DataFrame:
     Columns: topic, state, owner (the member's lane label, "c1 (instance 2)" for a restarted
     client; None for ``no owner``), client_id (str or None); partition, from_ms, to_ms,
     duration_ms (int64). Sorted by topic, partition, from_ms. ``frame.attrs``: ``group``,
-    ``end_ms``, ``pause_ms`` (``{"orders-0": ms}``: per partition, the time after its first
-    assignment during which no live member owned it), ``crashed`` (list of (time_ms, owner) of
-    the members' crashes), ``owners`` (the owner labels in joining order).
+    ``end_ms``, ``since_ms``, ``pause_ms`` (``{"orders-0": ms}``: per partition, the time after its
+    first assignment and after ``since_ms`` (e.g. a crash) during which no live member owned it),
+    ``crashed`` (list of (time_ms, owner) of the members' crashes), ``owners`` (the owner labels in
+    joining order).
 
     Kafka: partition ownership in a consumer group; ``session.timeout.ms`` decides how long a
     crashed member keeps its partitions. Simplification: ownership is what the consumers' rebalance
@@ -92,12 +93,12 @@ def handover_frame(trace: Any, group: str) -> pd.DataFrame:
     for tp in sorted(segments):
         lane = _fill(sorted(segments[tp], key=lambda s: (s[0], s[1])), end_ms)
         rows += [[*tp, state, owner, cid, a, b, b - a] for a, b, state, owner, cid in lane]
-        pauses[f"{tp[0]}-{tp[1]}"] = _pause(lane, end_ms)
+        pauses[f"{tp[0]}-{tp[1]}"] = _pause(lane, end_ms, since_ms)
     ints = ("partition", "from_ms", "to_ms", "duration_ms")
     df = pd.DataFrame({c: pd.Series([r[i] for r in rows], dtype="int64" if c in ints else "object")
                        for i, c in enumerate(HANDOVER_COLUMNS)})
     crashed = [(t, labels.get(c, c)) for t, c in members.attrs.get("crashed", [])]
-    df.attrs.update({"group": group, "end_ms": end_ms, "pause_ms": pauses, "crashed": crashed,
+    df.attrs.update({"group": group, "end_ms": end_ms, "since_ms": since_ms, "pause_ms": pauses, "crashed": crashed,
                      "owners": list(dict.fromkeys(labels.values()))})
     return df
 
@@ -136,11 +137,12 @@ def _fill(segs: list[list], end_ms: int) -> list[list]:
     return out
 
 
-def _pause(lane: list[list], end_ms: int) -> int:
-    """Time from the lane's start to ``end_ms`` not covered by any live (``owned``) stretch."""
+def _pause(lane: list[list], end_ms: int, since_ms: int) -> int:
+    """Time from the lane's start (or ``since_ms``) to ``end_ms`` not covered by any live (``owned``) stretch."""
     if not lane:
         return 0
-    covered, cursor = 0, lane[0][0]
+    start = max(lane[0][0], since_ms)
+    covered, cursor = 0, start
     for a, b, state, _o, _c in sorted(lane, key=lambda s: s[0]):
         if state != OWNED:
             continue
@@ -148,7 +150,7 @@ def _pause(lane: list[list], end_ms: int) -> int:
         if b > a:
             covered += b - a
             cursor = b
-    return end_ms - lane[0][0] - covered
+    return max(0, end_ms - start - covered)
 
 
 __all__ = ["CLOSED", "CRASHED", "HANDOVER_COLUMNS", "NOBODY", "OWNED", "handover_frame", "owner_labels"]

@@ -192,14 +192,15 @@ class ScriptActions:
     def add_consumer(self, name: str, *, group: str | None = None, topics: list[str] | str | None = None,
                      processing_ms: int = 100, commit: str = "after_each", commit_every: int = 10,
                      static: bool = False, config: dict | None = None, poll_ms: int = 50, start_ms: int = 0,
-                     like: str | None = None) -> dict:
+                     group_protocol: Literal["classic", "consumer"] = "classic", like: str | None = None) -> dict:
         """A consumer app (see ``ConsumerApp``): setup before the first ``run``, an action after it or with ``at_ms``.
 
         ``like``: copy the settings of an existing consumer app, then apply the ones given (actions only).
         ``start_ms``: when the app starts (setup only; an action starts the app at its time).
+        ``group_protocol``: ``group.protocol`` (``"consumer"``: Kafka 4's KIP-848 protocol).
         """
         return ConsumerApp.make_spec(group, topics, processing_ms, commit, commit_every, static, config, poll_ms,
-                                     start_ms)
+                                     start_ms, group_protocol=group_protocol)
 
     @action(check=_needs("topic"), app_kind="producer")
     def add_producer(self, name: str, *, topic: str | None = None, rate_per_s: int = 10, keys: str | None = None,

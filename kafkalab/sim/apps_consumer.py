@@ -16,6 +16,14 @@ COMMIT_POLICIES = ("after_each", "after_each_async", "every_n", "every_ms", "aut
 
 _STORE = "auto_store_after_processing"
 
+#: ``group.protocol`` values (librdkafka: classic is the default).
+GROUP_PROTOCOLS = ("classic", "consumer")
+
+#: Client settings of the classic protocol that librdkafka refuses under ``group.protocol=consumer``
+#: (the session timeout and heartbeat interval are broker settings there, the assignor is
+#: ``group.remote.assignor``); ``group_protocol="consumer"`` drops them from the app's config.
+CLASSIC_ONLY = ("session.timeout.ms", "heartbeat.interval.ms", "partition.assignment.strategy")
+
 
 class ConsumerApp(App):
     """A consumer group member that polls, processes each record for ``processing_ms``, and commits.
@@ -47,6 +55,13 @@ class ConsumerApp(App):
     defaults otherwise (``session.timeout.ms`` 45000, ``max.poll.interval.ms`` 300000,
     ``isolation.level`` read_committed).
 
+    ``group_protocol="consumer"`` sets ``group.protocol=consumer`` (Kafka 4's consumer group
+    protocol, KIP-848) and drops ``CLASSIC_ONLY`` from ``config``: librdkafka refuses
+    ``session.timeout.ms``, ``heartbeat.interval.ms`` and ``partition.assignment.strategy`` under it
+    (the broker's ``group.consumer.session.timeout.ms``, 45 s, and
+    ``group.consumer.heartbeat.interval.ms``, 5 s, apply instead), so one scenario runs under
+    both protocols.
+
     Simplification: ``poll(0)`` every ``poll_ms`` (50) stands in for a blocking ``poll(timeout)``,
     so a record can wait up to ``poll_ms`` before the app sees it.
     """
@@ -65,13 +80,16 @@ class ConsumerApp(App):
     @staticmethod
     def make_spec(group: Any, topics: Any, processing_ms: Any = 100, commit: Any = "after_each",
                   commit_every: Any = 10, static: Any = False, config: Any = None, poll_ms: Any = 50,
-                  start_ms: Any = 0) -> dict:
+                  start_ms: Any = 0, group_protocol: Any = "classic") -> dict:
         """A JSON-friendly spec from ``add_consumer``'s arguments (validated by the app)."""
         if isinstance(topics, str):
             topics = [topics]
-        return {"group": group, "topics": list(topics) if isinstance(topics, (list, tuple)) else topics,
+        spec = {"group": group, "topics": list(topics) if isinstance(topics, (list, tuple)) else topics,
                 "processing_ms": processing_ms, "commit": commit, "commit_every": commit_every,
                 "static": static, "config": config, "poll_ms": poll_ms, "start_ms": start_ms}
+        if group_protocol != "classic":
+            spec["group_protocol"] = group_protocol
+        return spec
 
     def _validate_spec(self) -> None:
         s, where = self.spec, f"add_consumer({self.name!r})"
@@ -89,6 +107,9 @@ class ConsumerApp(App):
         s["config"] = check_config(s["config"], where)
         check_int(s["poll_ms"], "poll_ms", where, minimum=1)
         check_int(s["start_ms"], "start_ms", where)
+        if s.get("group_protocol", "classic") not in GROUP_PROTOCOLS:
+            raise ValueError(f"{where}: group_protocol must be one of {list(GROUP_PROTOCOLS)}, got "
+                             f"{s['group_protocol']!r}")
 
     # -- clients --------------------------------------------------------------------------------------
     def client_config(self) -> dict:
@@ -102,6 +123,10 @@ class ConsumerApp(App):
         if s["commit"] == "after_each_async":
             conf["on_commit"] = self._on_commit
         conf.update(s["config"])
+        if s.get("group_protocol", "classic") == "consumer":
+            conf["group.protocol"] = "consumer"
+            for key in CLASSIC_ONLY:
+                conf.pop(key, None)
         return conf
 
     def _on_commit(self, err: Any, partitions: Any) -> None:

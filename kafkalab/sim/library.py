@@ -70,7 +70,7 @@ def lesson(name: str) -> str:
 @_scenario("crash-before-commit")
 def crash_before_commit(seed: int = 7, records: int = 300, crash_ms: int = 8_000, session_timeout_ms: int = 10_000,
                         end_ms: int = 40_000, c3_commit: str = "every_n", survivor_commit: str = "after_each",
-                        survivor_commit_every: int | None = None) -> Scenario:
+                        survivor_commit_every: int | None = None, group_protocol: str = "classic") -> Scenario:
     """Three consumers share a group on a 3-partition topic; c3 crashes mid-processing before committing,
     and a survivor receives its uncommitted records again: because c3 commits only after processing,
     nothing is lost and some records are delivered twice.
@@ -101,6 +101,10 @@ def crash_before_commit(seed: int = 7, records: int = 300, crash_ms: int = 8_000
     auto-commit commits before revoking (``onJoinPrepare``). With ``every_ms`` the last records also stay
     uncommitted at the end (the next commit waits for a next record), so the final lag is not 0.
 
+    ``group_protocol="consumer"`` runs the same group under Kafka 4's protocol (KIP-848; the scenario
+    ``crash-before-commit-kip848``): ``session_timeout_ms`` no longer applies, the broker's
+    ``group.consumer.session.timeout.ms`` (45 s) does.
+
     Trace facts: ``app_crash`` (c3, in_flight); ``member_removed`` with cause ``session_timeout``
     about ``session.timeout.ms`` after c3's last heartbeat; a ``generation`` without c3; then
     ``deliver`` events of c3's partition to a survivor from c3's last committed offset, so the
@@ -116,10 +120,38 @@ def crash_before_commit(seed: int = 7, records: int = 300, crash_ms: int = 8_000
         5_000 if survivor_commit == "every_ms" else 10)
     for name in ("c1", "c2"):
         sc.add_consumer(name, group="billing", topics=["orders"], processing_ms=100, commit=survivor_commit,
-                        commit_every=every, config=conf)
+                        commit_every=every, config=conf, group_protocol=group_protocol)
     sc.add_consumer("c3", group="billing", topics=["orders"], processing_ms=100, commit=c3_commit, commit_every=10,
-                    config=conf)
+                    config=conf, group_protocol=group_protocol)
     sc.crash("c3", point="mid_processing", at_ms=crash_ms)
+    return sc
+
+
+@_scenario("crash-before-commit-kip848")
+def crash_before_commit_kip848(seed: int = 7, records: int = 300, crash_ms: int = 8_000, end_ms: int = 70_000,
+                               c3_commit: str = "every_n", survivor_commit: str = "after_each",
+                               survivor_commit_every: int | None = None) -> Scenario:
+    """The crash-before-commit experiment under Kafka 4's consumer group protocol (KIP-848,
+    group.protocol=consumer): the survivors never stop; c3's partition moves to a survivor once the broker's session
+    timeout expires; c3's uncommitted records are delivered again all the same.
+
+    Setup: as ``crash-before-commit`` (3 partitions, c1 and c2 commit after each record, c3 every 10,
+    c3 crashes mid-record at ``crash_ms``), with ``group.protocol=consumer`` on every consumer and
+    no client ``session.timeout.ms`` (librdkafka refuses it under this protocol): the broker's
+    ``group.consumer.session.timeout.ms`` (45 s, its minimum) and
+    ``group.consumer.heartbeat.interval.ms`` (5 s) apply, hence ``end_ms`` 70 s. The broker's
+    ``uniform`` assignor gives each member one partition.
+
+    Trace facts: ``member_fenced`` for c3 with cause ``session_timeout`` 45 s after its last
+    heartbeat; a new group epoch and target assignment that move only c3's partition; c1 and c2
+    keep theirs (no ``revoked`` event for them, they keep processing through the crash); the
+    survivor that gets c3's partition starts at c3's last committed offset, so the records c3
+    received after it are delivered twice, as under the classic protocol.
+    """
+    sc = crash_before_commit(seed=seed, records=records, crash_ms=crash_ms, end_ms=end_ms, c3_commit=c3_commit,
+                             survivor_commit=survivor_commit, survivor_commit_every=survivor_commit_every,
+                             group_protocol="consumer")
+    sc.name = "crash-before-commit-kip848"
     return sc
 
 
