@@ -16,6 +16,7 @@ from ..errors import ERR, KafkaError, KafkaException
 from ..lag import consumer_lag
 from . import admin_checks as check
 from .base import admin_request
+from .consumer_group_command import described_consumer_group
 from .message import TopicPartition
 from .model import ConsumerGroupType, Node
 
@@ -247,6 +248,7 @@ def describe_groups_text(cluster: Any, group_id: str) -> tuple[str, str]:
     Kafka: ``tools/.../consumer/group/ConsumerGroupCommand.java``.
     """
     grp = admin_request(cluster, "DescribeGroups", group_ids=[group_id])[group_id]
+    grp = described_consumer_group(cluster, group_id) or grp     # KIP-848 groups: ConsumerGroupDescribe
     committed = {tp: oam.offset for tp, oam in
                  admin_request(cluster, "OffsetFetch", group_id=group_id, partitions=None).offsets.items()
                  if oam is not None}
@@ -274,7 +276,7 @@ def describe_groups_text(cluster: Any, group_id: str) -> tuple[str, str]:
     err = ""
     if grp is not None and grp.state == "Empty":
         err = f"Consumer group '{group_id}' has no active members."
-    elif grp is not None and grp.state in ("PreparingRebalance", "CompletingRebalance"):
+    elif grp is not None and grp.state in ("PreparingRebalance", "CompletingRebalance", "Assigning", "Reconciling"):
         err = f"Warning: Consumer group '{group_id}' is rebalancing."
     return "\n".join(lines), err
 

@@ -231,7 +231,8 @@ def static_member_restart(seed: int = 7, static: bool = True, stop: str = "crash
 # -- Q1 (zombies) ---------------------------------------------------------------------------------------
 @_scenario("slow-consumer-zombie")
 def slow_consumer_zombie(seed: int = 7, end_ms: int = 40_000, max_poll_interval_ms: int = 10_000,
-                         commit: str = "after_each") -> Scenario:
+                         commit: str = "after_each", group_protocol: str = "classic",
+                         slow_processing_ms: int = 15_000) -> Scenario:
     """A consumer that processes one record for longer than max.poll.interval.ms leaves the group; its late commit is
     rejected and the record is processed again by the other member.
 
@@ -244,13 +245,24 @@ def slow_consumer_zombie(seed: int = 7, end_ms: int = 40_000, max_poll_interval_
     Trace facts: ``max_poll_exceeded`` for slow's client; a ``generation`` with fast alone; an
     ``app_outcome`` for slow (its commit fails: UNKNOWN_MEMBER_ID or ILLEGAL_GENERATION, or
     ``_MAX_POLL_EXCEEDED`` on its next poll); the record slow held is delivered again to fast.
+
+    ``group_protocol="consumer"`` (KIP-848): slow leaves with member epoch -1 when the poll interval
+    is exceeded, but only once the application polls again (librdkafka 2.15+: the assignment is
+    revoked as lost in ``poll()`` first); it stops heartbeating at once, so the broker fences it
+    ``group.consumer.session.timeout.ms`` (45 s) after its last heartbeat. A late commit made before
+    that fencing still lands (with 15 s of processing it does: no redelivery); with
+    ``slow_processing_ms=60_000`` (and ``end_ms=90_000``) the commit comes after the fencing and is
+    rejected with ``UNKNOWN_MEMBER_ID``, and fast processes the record again.
     """
     sc = Scenario(seed=seed, name="slow-consumer-zombie", topics={"orders": {"partitions": 2}},
                   broker_config=FAST_BROKER, end_ms=end_ms)
     sc.add_producer("producer", topic="orders", rate_per_s=10, keys="user-{i%12}", count=40)
     conf = {"max.poll.interval.ms": max_poll_interval_ms, "session.timeout.ms": 10_000}
-    sc.add_consumer("slow", group="billing", topics=["orders"], processing_ms=15_000, commit=commit, config=conf)
-    sc.add_consumer("fast", group="billing", topics=["orders"], processing_ms=20, config=conf)
+    sc.add_consumer("slow", group="billing", topics=["orders"], processing_ms=slow_processing_ms, commit=commit,
+                    config=conf,
+                    group_protocol=group_protocol)
+    sc.add_consumer("fast", group="billing", topics=["orders"], processing_ms=20, config=conf,
+                    group_protocol=group_protocol)
     return sc
 
 
