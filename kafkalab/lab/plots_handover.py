@@ -23,6 +23,7 @@ CRASH_LABEL = "crash (process died)"
 _COLUMNS = ["topic", "partition", "state", "owner", "from_ms", "to_ms"]
 _MIN_LABEL = 0.07    # a pause narrower than this share of the axis gets only its length as text
 _MIN_SHORT = 0.02    # and one narrower than this no text at all (its bar still shows)
+_CHAR = 0.0125       # the width of one character of a small label, as a share of the axis (an estimate)
 
 
 def plot_handover(frames: pd.DataFrame | dict[str, pd.DataFrame], *, ax: Axes | None = None) -> Axes | list[Axes]:
@@ -143,20 +144,24 @@ def _pauses(g: pd.DataFrame) -> list[tuple[int, int]]:
 
 
 def _label_pauses(ax: Axes, frame: pd.DataFrame, lane: dict, end_ms: int) -> None:
-    """Each pause wide enough gets its length written above its lane, left-aligned at its start."""
+    """Label each lane's pauses above it, longest first: "9.8 s without a live owner", or only "9.8 s" where
+    the long text would run into a label already placed; a pause under ``_MIN_SHORT`` of the axis gets none."""
     for (t, p), g in frame.groupby(["topic", "partition"]):
-        last_x = None
-        for a, b in _pauses(g):
-            open_end = b >= end_ms and g["state"].iloc[-1] == NOBODY
-            share = (b - a) / end_ms
-            if share < _MIN_SHORT or (last_x is not None and (a - last_x) / end_ms < 0.3):
+        placed: list[tuple[float, float]] = []
+        open_end = g["state"].iloc[-1] == NOBODY
+        for a, b in sorted(_pauses(g), key=lambda ab: ab[0] - ab[1]):
+            if (b - a) / end_ms < _MIN_SHORT:
                 continue
-            what = f"{(b - a) / 1000:.1f} s" + (" without a live owner" if share >= _MIN_LABEL else "")
-            if open_end:
-                what = "no live owner since then"
-            ax.text(a, lane[(t, int(p))] + 0.34, what, ha="left", va="bottom", fontsize="small",
-                    color=palette.BLACK)
-            last_x = a
+            texts = ["no live owner since then"] if open_end and b >= end_ms else []
+            texts += [f"{(b - a) / 1000:.1f} s without a live owner"] if (b - a) / end_ms >= _MIN_LABEL else []
+            texts.append(f"{(b - a) / 1000:.1f} s")
+            for what in texts:
+                span = (a / end_ms, a / end_ms + _CHAR * (len(what) + 1))
+                if all(span[1] <= x0 or span[0] >= x1 for x0, x1 in placed):
+                    placed.append(span)
+                    ax.text(a, lane[(t, int(p))] + 0.34, what, ha="left", va="bottom", fontsize="small",
+                            color=palette.BLACK)
+                    break
 
 
 def _crosses(frame: pd.DataFrame, lane: dict) -> list[tuple[int, float]]:
