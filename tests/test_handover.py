@@ -90,3 +90,24 @@ def test_plot_handover_one_frame_and_small_multiples_pass_figcheck(peers):
     assert "still assigned after close() (no LeaveGroup)" in legend
     with pytest.raises(TypeError, match="dict of runs"):
         lab.plot_handover(frames, ax=ax)
+
+
+def test_plot_membership_by_partition_is_the_handover_view():
+    """plot_membership(frame, by="partition") draws plot_handover of the same membership frame."""
+    members = lab.membership_frame(library.run("crash-before-commit"), group="billing")
+    ax = lab.plot_membership(members, by="partition")
+    assert figcheck.problems(ax.figure, tight=True) == []
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["orders-2", "orders-1", "orders-0"]
+    assert ax.get_title().startswith("Who owned each partition") and "10.1 s without a live owner" in {
+        t.get_text() for t in ax.texts}
+    with pytest.raises(ValueError, match="by must be"):
+        lab.plot_membership(members, by="topic")
+
+
+def test_membership_frame_kip848_members_in_joining_order_and_fencing_is_a_removal():
+    """Under the consumer protocol the members come from their first reconcile; member_fenced closes c3's rows."""
+    members = lab.membership_frame(library.run("crash-before-commit-kip848"), group="billing")
+    assert [cid for _c, cid in members.attrs["members"]] == ["c1", "c2", "c3"]
+    assert [(r[1], r[2]) for r in members.attrs["removals"]] == [("c3", "session_timeout")]
+    assert set(members[members["client_id"] == "c3"]["end"]) == {"removed: session_timeout"}
+    assert members.attrs["generations"] == [] and members.attrs["rebalances"] == []

@@ -228,7 +228,8 @@ def membership_frame(trace: Any, group: str) -> pd.DataFrame:
         if f.get("member_id") and f.get("client"):
             client_of[f["member_id"]] = f["client"]
             client_id_of[f["member_id"]] = f.get("client_id") or ""
-        if ev.kind == "join_group" and f.get("client") and (f["client"], f["client_id"]) not in attrs["members"]:
+        if (ev.kind in ("join_group", "reconcile") and f.get("client")       # reconcile: KIP-848's first answer
+                and (f["client"], f["client_id"]) not in attrs["members"]):
             attrs["members"].append((f["client"], f["client_id"]))
         if ev.kind == "generation":
             attrs["generations"].append((ev.time_ms, f["generation_id"]))

@@ -71,7 +71,12 @@ def handover_frame(trace: Any, group: str, *, since_ms: int = 0) -> pd.DataFrame
     """
     trace = trace_of(trace)
     check_group(trace, group)
-    members = membership_frame(trace, group)
+    return handover_from_membership(membership_frame(trace, group), since_ms=since_ms)
+
+
+def handover_from_membership(members: pd.DataFrame, *, since_ms: int = 0) -> pd.DataFrame:
+    """``handover_frame`` from a ``membership_frame`` already made (``plot_membership(frame, by="partition")``)."""
+    group = members.attrs.get("group", "")
     end_ms = int(members.attrs["end_ms"])
     labels = owner_labels(members)
     segments: dict[tuple[str, int], list[list]] = {}
@@ -153,4 +158,5 @@ def _pause(lane: list[list], end_ms: int, since_ms: int) -> int:
     return max(0, end_ms - start - covered)
 
 
-__all__ = ["CLOSED", "CRASHED", "HANDOVER_COLUMNS", "NOBODY", "OWNED", "handover_frame", "owner_labels"]
+__all__ = ["CLOSED", "CRASHED", "HANDOVER_COLUMNS", "NOBODY", "OWNED", "handover_frame", "handover_from_membership",
+           "owner_labels"]

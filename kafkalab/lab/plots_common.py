@@ -1,8 +1,9 @@
 """What every kafkalab plot shares: the alt-text summary, a new figure or the caller's Axes, the frame
 check, titles and labels, the legend outside the data, plurals, and the offset axis of the count plots.
 
-The plot modules (``plots``, ``plots_groups``, ``plots_log``) import from here and never from each
-other. Lab layer (matplotlib, pandas); the engine never imports it.
+The plot modules (``plots``, ``plots_groups``, ``plots_log``, ``plots_handover``) import from here and
+not from each other, except ``plot_membership(by="partition")``, which is ``plots_handover``'s view.
+Lab layer (matplotlib, pandas); the engine never imports it.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from . import palette, show
+from .frames_handover import handover_from_membership
 from .plots_common import (
     bar,
     check_frame,
@@ -28,6 +29,7 @@ from .plots_common import (
     positions,
     runs_text,
 )
+from .plots_handover import plot_handover
 
 HATCH_LABEL = "still assigned to a crashed member"
 CRASH_LABEL = "crash (process died)"
@@ -53,7 +55,7 @@ def _member_rows(frame: pd.DataFrame) -> list[tuple[str, str]]:
     return rows
 
 
-def plot_membership(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def plot_membership(frame: pd.DataFrame, *, ax: Axes | None = None, by: str = "member") -> Axes:
     """A Gantt chart from ``membership_frame``: one lane per member, a bar per partition it owned.
 
     Lanes are per member (consumer instance), not per partition, so a member that owns nothing is a
@@ -68,10 +70,18 @@ def plot_membership(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     spans the rebalances (PreparingRebalance until the new generation: with an eager assignor
     nobody consumes then).
 
-    Kafka: classic group protocol generations; ``session.timeout.ms``.
+    ``by="partition"``: one lane per partition instead, coloured by owner, with the gaps where no
+    live member owned it and their lengths (``plot_handover`` of ``handover_from_membership``).
+
+    Kafka: classic group protocol generations; ``session.timeout.ms``. Under the consumer protocol
+    (KIP-848) there are no generations and no rebalances to mark.
     """
     check_frame(frame, ["client_id", "client", "topic", "partition", "from_ms", "to_ms", "crashed_ms"],
                 "plot_membership")
+    if by not in ("member", "partition"):
+        raise ValueError(f"plot_membership: by must be 'member' or 'partition', got {by!r}")
+    if by == "partition":
+        return plot_handover(handover_from_membership(frame), ax=ax)
     ax = new_axes(ax)
     end_ms = int(frame.attrs.get("end_ms", 0))
     if len(frame):
