@@ -10,7 +10,7 @@ from matplotlib.collections import PolyCollection
 
 from kafkalab import lab
 from kafkalab.lab import figcheck
-from kafkalab.sim import library
+from kafkalab.sim import Scenario, library
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +111,20 @@ def test_membership_frame_kip848_members_in_joining_order_and_fencing_is_a_remov
     assert [(r[1], r[2]) for r in members.attrs["removals"]] == [("c3", "session_timeout")]
     assert set(members[members["client_id"] == "c3"]["end"]) == {"removed: session_timeout"}
     assert members.attrs["generations"] == [] and members.attrs["rebalances"] == []
+
+
+def test_handover_kip848_static_close_holds_the_partition_until_fenced():
+    """A static consumer-protocol member's close() leaves with epoch -2: its partition is held (closed owner)
+    until the broker fences it, 45 s after its last heartbeat; only then does c2 get it."""
+    sc = Scenario(seed=7, name="kip848-static-close", topics={"orders": {"partitions": 2}},
+                  broker_config={"group.initial.rebalance.delay.ms": 0}, end_ms=70_000)
+    sc.add_producer("producer", topic="orders", rate_per_s=20, keys="user-{i%12}", count=400)
+    for n in ("c1", "c2"):
+        sc.add_consumer(n, group="billing", topics=["orders"], processing_ms=20, static=True, group_protocol="consumer")
+    sc.remove_consumer("c1", at_ms=10_000)
+    sc.run()
+    left = sc.trace.events("member_left", group="billing")
+    fenced = sc.trace.events("member_fenced", group="billing")
+    assert [e["member_epoch"] for e in left] == [-2] and fenced[0].time_ms - fenced[0]["last_heartbeat_ms"] == 45_000
+    lane = _lane(lab.handover_frame(sc, group="billing"), 0)
+    assert lane[1] == ("closed owner", "c1", 10_000, fenced[0].time_ms) and lane[-1][1] == "c2"

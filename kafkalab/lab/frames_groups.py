@@ -252,7 +252,7 @@ def membership_frame(trace: Any, group: str) -> pd.DataFrame:
                                       client_of.get(f["member_id"])))
             own.close(lambda k, o, f=f: o["member_id"] == f["member_id"], ev.time_ms, f"removed: {f['cause']}")
             stop_idle(lambda c, o, f=f: o[1] == f["member_id"], ev.time_ms)
-        elif ev.kind in ("member_fenced", "member_left") and f.get("member_epoch") != -2:
+        elif ev.kind == "member_fenced" or (ev.kind == "member_left" and f.get("member_epoch") != -2):
             # KIP-848: the coordinator fenced the member (e.g. its session expired) or it left with epoch -1;
             # epoch -2 is a static member leaving temporarily, which keeps its assignment reserved.
             mid = f.get("member")
