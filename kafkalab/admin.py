@@ -37,6 +37,7 @@ from .client.admin import (
     TopicDescription,
     TopicMetadata,
 )
+from .client.consumer_group_command import describe_members_text, describe_state_text
 from .client.group_admin import (
     ConsumerGroupDescription,
     ConsumerGroupListing,
@@ -99,4 +100,6 @@ __all__ = [
     "TopicDescription",
     "TopicMetadata",
     "describe_groups_text",
+    "describe_members_text",
+    "describe_state_text",
 ]

@@ -52,6 +52,8 @@ EXTENSIONS = {
     "Cluster": "the virtual-time cluster itself",
     "ConsumerGroupMetadata": "confluent-kafka returns this type from consumer_group_metadata() without exporting it",
     "describe_groups_text": "what kafka-consumer-groups.sh --describe prints",
+    "describe_members_text": "what kafka-consumer-groups.sh --describe --members prints",
+    "describe_state_text": "what kafka-consumer-groups.sh --describe --state prints",
     # kafkalab.admin also exports these three (older kafkalab code imports them from there); confluent-kafka
     # exports them from confluent_kafka only, and so does kafkalab.
     "ConsumerGroupState": "also importable from kafkalab.admin",
