@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from ..broker.apis import config_str
 from ..errors import ERR, KafkaError, KafkaException
 from . import admin_checks as check
 from .base import ClientBase, timeout_ms
@@ -680,7 +681,7 @@ def _config_entries(res: ConfigResource, described: dict[str, tuple[Any, bool]])
     if res.restype is ResourceType.BROKER:
         return {k: ConfigEntry(k, str(v), ConfigSource.DEFAULT_CONFIG, is_default=True)
                 for k, (v, _default) in described.items()}
-    return {k: ConfigEntry(k, _str(v), is_default=default,
+    return {k: ConfigEntry(k, config_str(v), is_default=default,
                            source=ConfigSource.DEFAULT_CONFIG if default else ConfigSource.DYNAMIC_TOPIC_CONFIG)
             for k, (v, default) in described.items()}
 
@@ -693,15 +694,3 @@ def _topic_description(md: Any, name: str, with_ops: bool) -> TopicDescription:
                     int.from_bytes(digest[8:16], "big", signed=True))
     parts = [TopicPartitionInfo(p, node, [node], [node]) for p in range(info.partitions)]
     return TopicDescription(name, topic_id, info.internal, parts, list(_TOPIC_OPS) if with_ops else None)
-
-
-
-
-def _str(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return ",".join(str(v) for v in value)
-    return str(value)
