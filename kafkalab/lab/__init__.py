@@ -20,6 +20,7 @@ from .frames import (
 )
 from .frames_handover import handover_frame
 from .frames_outputs import processed_frame
+from .frames_share import share_deliveries_frame, share_states_frame
 from .plots import (
     plot_commits,
     plot_crash_timeline,
@@ -34,6 +35,7 @@ from .plots import (
     summary,
 )
 from .plots_handover import plot_handover
+from .plots_share import plot_delivery_counts, plot_share_states
 
 _checks.install()
 
@@ -50,6 +52,7 @@ __all__ = [
     "plot_commits",
     "plot_crash_timeline",
     "plot_deliveries_by_group",
+    "plot_delivery_counts",
     "plot_duplicates",
     "plot_handover",
     "plot_lag",
@@ -58,7 +61,10 @@ __all__ = [
     "plot_processed",
     "plot_redeliveries",
     "plot_retention_timeline",
+    "plot_share_states",
     "processed_frame",
     "retention_frame",
+    "share_deliveries_frame",
+    "share_states_frame",
     "summary",
 ]
