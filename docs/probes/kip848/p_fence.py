@@ -1,0 +1,15 @@
+from drive import Run
+import signal, time
+r = Run(partitions=4, session=6000, hb=1000)
+r.start("c1", cb="incr"); r.wait(2)
+r.start("c2", cb="incr"); r.wait(4)
+for n in ("c1", "c2"): r.send(n, "assignment")
+r.wait(1)
+r.send("c2", "commit_offsets 2 1 3 1"); r.wait(1)
+r.mark("SIGSTOP c2"); r.procs["c2"].send_signal(signal.SIGSTOP); r.wait(9)
+r.send("c2", "commit_offsets 2 2 3 2")
+r.mark("SIGCONT c2 (commit queued)"); r.procs["c2"].send_signal(signal.SIGCONT); r.wait(4)
+r.send("c2", "commit_offsets 2 3 3 3"); r.wait(3)
+for n in ("c1", "c2"): r.send(n, "assignment")
+r.wait(1)
+r.dump(); r.close()

@@ -1,0 +1,15 @@
+from drive import Run
+import json
+r = Run(partitions=6)
+r.start("c1", stats=500); r.wait(4)
+r.mark("c2 start"); r.start("c2", stats=500); r.wait(4)
+r.mark("c3 start"); r.start("c3", stats=500); r.wait(4)
+for n in ("c1","c2","c3"): r.send(n, "memberid")
+r.wait(1)
+r.mark("c2 close"); r.send("c2", "close"); r.wait(4)
+r.mark("c3 SIGKILL"); r.kill("c3"); r.wait(10)
+r.mark("end")
+r.dump()
+js = sorted({(e["app"], e["join_state"], e["state"]) for e in r.events if e["ev"] == "stats"})
+print("join_states:", js)
+r.close()
