@@ -22,7 +22,8 @@ def test_scenario_actions_every_action_is_a_method_with_at_ms():
     """Each action name is a Scenario method whose signature (Tab completion, help) ends with at_ms."""
     assert set(ACTIONS) == {"crash", "restart", "remove_consumer", "add_consumer", "add_producer", "add_pipeline",
                             "commit", "produce_burst", "begin_transaction", "commit_transaction",
-                            "abort_transaction", "set_config", "advance", "lose_produce_response"}
+                            "abort_transaction", "set_config", "advance", "lose_produce_response",
+                            "add_share_consumer", "hang"}
     for name in ACTIONS:
         params = inspect.signature(getattr(Scenario, name)).parameters
         assert list(params)[-1] == "at_ms" and getattr(ScriptActions, name).__doc__

@@ -23,9 +23,11 @@ from .apps import CrashPoint, check_int, check_str
 from .apps_consumer import ConsumerApp
 from .apps_pipeline import PipelineApp
 from .apps_producer import ProducerApp
+from .apps_share import ShareConsumerApp
 
 #: App kind -> class (``add_<kind>`` builds one).
-APP_KINDS: dict[str, type] = {"consumer": ConsumerApp, "producer": ProducerApp, "pipeline": PipelineApp}
+APP_KINDS: dict[str, type] = {"consumer": ConsumerApp, "producer": ProducerApp, "pipeline": PipelineApp,
+                              "share_consumer": ShareConsumerApp}
 
 _MISSING = inspect.Parameter.empty
 
@@ -183,6 +185,15 @@ class ScriptActions:
         target.restart()
 
     @action()
+    def hang(self, app: str, ms: int | None = None) -> None:
+        """Share consumer app ``app`` hangs in processing: the record in hand finishes ``ms`` from now (None:
+        never). Alive, connections up, no poll: its acquired records wait for their acquisition locks."""
+        target = self.app(app)
+        if not isinstance(target, ShareConsumerApp):
+            raise ValueError(f"hang: app {target.name!r} is a {target.kind} app; hang needs a share consumer app")
+        target.hang(ms)
+
+    @action()
     def remove_consumer(self, app: str) -> None:
         """Close app ``app`` cleanly (a consumer sends LeaveGroup)."""
         self.app(app).stop()
@@ -201,6 +212,19 @@ class ScriptActions:
         """
         return ConsumerApp.make_spec(group, topics, processing_ms, commit, commit_every, static, config, poll_ms,
                                      start_ms, group_protocol=group_protocol)
+
+    @action(check=_needs("group", "topics"), app_kind="share_consumer")
+    def add_share_consumer(self, name: str, *, group: str | None = None, topics: list[str] | str | None = None,
+                           processing_ms: int = 100, ack: Literal["accept", "release", "reject"] = "accept",
+                           acks: dict | None = None, mode: Literal["explicit", "implicit"] = "explicit",
+                           config: dict | None = None, poll_ms: int = 50, start_ms: int = 0,
+                           like: str | None = None) -> dict:
+        """A share consumer app (KIP-932, see ``ShareConsumerApp``); ``like`` and ``start_ms`` as for ``add_consumer``.
+
+        ``ack``: what it does with a processed record; ``acks``: per record key, a type or a list by delivery
+        attempt; ``mode``: ``share.acknowledgement.mode``.
+        """
+        return ShareConsumerApp.make_spec(group, topics, processing_ms, ack, acks, mode, config, poll_ms, start_ms)
 
     @action(check=_needs("topic"), app_kind="producer")
     def add_producer(self, name: str, *, topic: str | None = None, rate_per_s: int = 10, keys: str | None = None,
