@@ -50,6 +50,11 @@ from .client.group_admin import (
 )
 from .client.message import OFFSET_INVALID
 from .client.model import IsolationLevel
+from .client.share_group_command import (
+    describe_share_members_text,
+    describe_share_offsets_text,
+    describe_share_state_text,
+)
 from .errors import KafkaError, KafkaException
 
 __all__ = [
@@ -101,5 +106,8 @@ __all__ = [
     "TopicMetadata",
     "describe_groups_text",
     "describe_members_text",
+    "describe_share_members_text",
+    "describe_share_offsets_text",
+    "describe_share_state_text",
     "describe_state_text",
 ]

@@ -54,6 +54,9 @@ EXTENSIONS = {
     "describe_groups_text": "what kafka-consumer-groups.sh --describe prints",
     "describe_members_text": "what kafka-consumer-groups.sh --describe --members prints",
     "describe_state_text": "what kafka-consumer-groups.sh --describe --state prints",
+    "describe_share_offsets_text": "what kafka-share-groups.sh --describe prints (no share admin API in 2.16.1)",
+    "describe_share_members_text": "what kafka-share-groups.sh --describe --members prints",
+    "describe_share_state_text": "what kafka-share-groups.sh --describe --state prints",
     # kafkalab.admin also exports these three (older kafkalab code imports them from there); confluent-kafka
     # exports them from confluent_kafka only, and so does kafkalab.
     "ConsumerGroupState": "also importable from kafkalab.admin",
