@@ -187,8 +187,11 @@ CLIENT_PROPS: tuple[Prop, ...] = (
     _b("enable.partition.eof", False, C, "Emit _PARTITION_EOF when reaching the end of a partition."),
     _b("check.crcs", False, C, "Verify record CRCs (always valid in kafkalab)."),
     _s("client.rack"),
-    _i("max.poll.records", 500, 1, INT32_MAX, C),
-    _s("share.acknowledgement.mode", "implicit", C),
+    _i("max.poll.records", 500, 1, INT32_MAX, C,
+       "Share consumer: records one poll() asks the broker for (a soft limit; ignored by Consumer)."),
+    _s("share.acknowledgement.mode", "implicit", C,
+       "Share consumer: implicit (the next poll or commit accepts the last batch) or explicit (acknowledge "
+       "each record). Any other string is kept, unvalidated, as librdkafka keeps it: see ShareConsumer."),
     _s("transactional.id", scope=P, doc="Enables the transactional producer."),
     _i("transaction.timeout.ms", 60000, 1000, INT32_MAX, P, "Coordinator aborts a transaction after this."),
     _b("enable.idempotence", False, P, "Idempotent producer: PID, epoch and sequence numbers."),

@@ -17,8 +17,8 @@ from . import _config_tables as _t
 from ._config_tables import Prop
 from .errors import ERR, KafkaError, KafkaException, invalid_arg
 
-__all__ = ["ClientConfig", "Prop", "check_consumer", "check_producer", "resolve_broker", "resolve_client",
-           "resolve_topic"]
+__all__ = ["ClientConfig", "Prop", "check_consumer", "check_producer", "check_share_consumer",
+           "check_share_consumer_keys", "resolve_broker", "resolve_client", "resolve_topic"]
 
 CLIENT_TABLE: dict[str, Prop] = {p.name: p for p in _t.CLIENT_PROPS}
 _ORDER = {p.name: i for i, p in enumerate(_t.CLIENT_PROPS)}
@@ -299,6 +299,64 @@ def check_consumer(cfg: ClientConfig) -> None:
     if cfg["max.poll.interval.ms"] < cfg["session.timeout.ms"] and cfg["kafkalab.client.semantics"] != "java":
         raise _fail("consumer", "`max.poll.interval.ms`must be >= `session.timeout.ms`")
     _check_assignors(cfg)
+
+
+# librdkafka 2.16's share-consumer refusals, in the order it checks them (verified one by one on 2.16.1).
+_NOT_APPLICABLE_EARLY = ("enable.auto.commit", "group.protocol", "partition.assignment.strategy", "group.instance.id",
+                         "isolation.level", "group.remote.assignor", "queued.min.messages",
+                         "queued.max.messages.kbytes", "fetch.queue.backoff.ms", "fetch.error.backoff.ms",
+                         "enable.partition.eof")
+_NOT_APPLICABLE_LATE = ("auto.offset.reset", "consume.callback.max.messages")
+_BROKER_SIDE = " or share consumer. It is defined broker side"
+_NOT_SUPPORTED = (("session.timeout.ms", _BROKER_SIDE), ("group.protocol.type", " or share consumer"),
+                  ("heartbeat.interval.ms", _BROKER_SIDE))
+
+
+def check_share_consumer_keys(conf: dict) -> None:
+    """The checks confluent-kafka's ``ShareConsumer`` makes on the dict itself, before librdkafka sees it.
+
+    ``on_commit`` is refused first; then ``group.id`` must be present. Simplification: ``group.id`` ""
+    or None is refused here too (confluent-kafka 2.16.1 constructs that consumer and fails in ``close()``
+    with ``_UNKNOWN_GROUP``).
+
+    Raises:
+        ValueError: "on_commit is not supported on ShareConsumer" /
+            "Failed to create consumer: group.id must be set" (texts verified, 2.16.1).
+    """
+    if "on_commit" in conf:
+        raise ValueError("on_commit is not supported on ShareConsumer")
+    if conf.get("group.id") in (None, ""):
+        raise ValueError("Failed to create consumer: group.id must be set")
+
+
+def check_share_consumer(cfg: ClientConfig) -> None:
+    """Raise the construction errors of a confluent-kafka ``ShareConsumer`` for a resolved consumer ``cfg``.
+
+    A property that a share consumer does not use is refused when set at all, even to its default
+    (librdkafka ``rd_kafka_conf_finalize`` for share consumers), in librdkafka's order. Producer
+    properties only add a CONFWARN text (``cfg.warnings``, as for every client); ``max.poll.interval.ms``,
+    ``enable.auto.offset.store``, ``auto.commit.interval.ms``, ``max.in.flight`` and
+    ``max.poll.records`` are accepted. Group-level share settings (``share.auto.offset.reset``,
+    ``share.isolation.level``, ``share.record.lock.duration.ms``) are not client properties at all and fail
+    as unknown in ``resolve_client``.
+
+    Raises:
+        ValueError: "Failed to create share consumer: ..." (texts verified, 2.16.1).
+    """
+    given = cfg.given
+    for name in _NOT_APPLICABLE_EARLY:
+        if name in given:
+            raise ValueError(f"Failed to create share consumer: `{name}` is not applicable for share consumer")
+    if "allow.auto.create.topics" in given:
+        raise ValueError("Failed to create share consumer: allow.auto.create.topics is currently not supported for "
+                         "share consumer and will be enabled in the General Availability (GA) release")
+    for name in _NOT_APPLICABLE_LATE:
+        if name in given:
+            raise ValueError(f"Failed to create share consumer: `{name}` is not applicable for share consumer")
+    for name, tail in _NOT_SUPPORTED:
+        if name in given:
+            raise ValueError(f"Failed to create share consumer: `{name}` is not supported for "
+                             f"`group.protocol=consumer`{tail}")
 
 
 def _check_assignors(cfg: ClientConfig) -> None:

@@ -30,7 +30,7 @@ def share_group_crash(seed: int = 7, records: int = 9, consumers: int = 3, parti
                       processing_ms: int = 2_000, fate: str = "crash", fate_ms: int = 3_000,
                       poison: str | None = None, release_once: bool = False, lock_ms: int = LOCK_MS,
                       delivery_limit: int = DELIVERY_LIMIT, produce_ms: int = 1_000, end_ms: int = 60_000,
-                      max_poll_records: int = 1) -> Scenario:
+                      max_poll_records: int = 1, audit: bool = False) -> Scenario:
     """Three share consumers read one partition; each record is acquired by one of them, locked, and acknowledged
     on its own. The third one dies holding a record: after a crash another consumer gets it at once (delivery
     count 2); after a hang only when the acquisition lock expires (30 s). Nothing leaves the log.
@@ -45,6 +45,7 @@ def share_group_crash(seed: int = 7, records: int = 9, consumers: int = 3, parti
     (``"reject"``) or released every time it is processed (``"release"``: it fails on every attempt, archived at
     ``group.share.delivery.count.limit``, 5). ``release_once``: ``task-4`` is released on its first delivery,
     accepted on its second. ``lock_ms``: ``group.share.record.lock.duration.ms`` (30 s, Kafka's default).
+    ``audit``: a consumer group ``audit`` (one classic consumer, from the earliest offset) reads the same topic.
 
     Trace facts: ``share_acquired`` of c3's record by c3 with delivery_count 1 before ``fate_ms``; after a crash a
     ``share_released`` (cause disconnect) at ``fate_ms`` and the same offset acquired by another member with
@@ -62,6 +63,8 @@ def share_group_crash(seed: int = 7, records: int = 9, consumers: int = 3, parti
     for name in names:
         sc.add_share_consumer(name, group="workers", topics=["tasks"], processing_ms=processing_ms, acks=acks,
                               config={"max.poll.records": max_poll_records})
+    if audit:
+        sc.add_consumer("audit", group="audit", topics=["tasks"], processing_ms=10)
     sc.add_producer("producer", topic="tasks", rate_per_s=50, keys="task-{i}", count=records, start_ms=produce_ms)
     last = names[-1]
     if fate == "crash":
