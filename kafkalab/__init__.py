@@ -42,6 +42,8 @@ from .client.partitioner import consistent_partition as consistent
 from .client.partitioner import fnv1a_partition as fnv1a
 from .client.partitioner import murmur2_partition as murmur2
 from .client.producer import Producer
+from .client.share_acks import AcknowledgeType, Messages
+from .client.share_consumer import ShareConsumer
 from .errors import KafkaError, KafkaException
 
 __version__ = "0.1.0"
@@ -54,6 +56,7 @@ __all__ = [
     "TIMESTAMP_CREATE_TIME",
     "TIMESTAMP_LOG_APPEND_TIME",
     "TIMESTAMP_NOT_AVAILABLE",
+    "AcknowledgeType",
     "Cluster",
     "ConcurrentModificationException",
     "Consumer",
@@ -67,8 +70,10 @@ __all__ = [
     "KafkaError",
     "KafkaException",
     "Message",
+    "Messages",
     "Node",
     "Producer",
+    "ShareConsumer",
     "ThrottleEvent",
     "TopicCollection",
     "TopicPartition",

@@ -31,12 +31,9 @@ NOWHERE = "localhost:1"
 
 # confluent-kafka names kafkalab does not model, each with the reason.
 NOT_MODELLED = {
-    "ShareConsumer": "share groups (KIP-932) are not modelled",
-    "DeserializingShareConsumer": "share groups (KIP-932) are not modelled",
-    "AcknowledgeType": "share groups (KIP-932) are not modelled",
+    "DeserializingShareConsumer": "serializers / Schema Registry are not modelled (ShareConsumer is)",
     "DeserializingConsumer": "serializers / Schema Registry are not modelled",
     "SerializingProducer": "serializers / Schema Registry are not modelled",
-    "Messages": "share-consumer batch type (KIP-932)",
     "ScramCredentialInfo": "SASL/SCRAM is not modelled (the admin methods answer SECURITY_DISABLED)",
     "ScramMechanism": "SASL/SCRAM is not modelled",
     "UserScramCredentialAlteration": "SASL/SCRAM is not modelled",
@@ -94,7 +91,7 @@ def test_module_exports_the_same_names(real, lab):
     assert not extra, f"{lab.__name__} has undocumented extras {extra}"
 
 
-CLASSES = ["Producer", "Consumer", "Message", "TopicPartition", "KafkaError", "KafkaException",
+CLASSES = ["Producer", "Consumer", "ShareConsumer", "Messages", "AcknowledgeType", "Message", "TopicPartition", "KafkaError", "KafkaException",
            "admin.AdminClient", "admin.NewTopic", "admin.NewPartitions", "admin.ConfigResource",
            "admin.TopicMetadata", "admin.ClusterMetadata", "admin.PartitionMetadata", "admin.BrokerMetadata",
            "admin.ConfigEntry", "admin.OffsetSpec", "TopicCollection", "admin.TopicDescription",
@@ -151,7 +148,8 @@ def _documented_params(func) -> list[str] | None:
             and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
-@pytest.mark.parametrize("name", ["Producer", "Consumer", "admin.AdminClient", "admin.ConfigResource"])
+@pytest.mark.parametrize("name", ["Producer", "Consumer", "ShareConsumer", "Messages", "admin.AdminClient",
+                                  "admin.ConfigResource"])
 def test_method_parameters_match(name):
     """Each method's positional parameters are named and ordered as confluent-kafka documents them."""
     real, lab = _get(ck, name), _get(kafkalab, name)
@@ -475,3 +473,34 @@ def test_error_module_types_behave_as_confluent_kafkas():
                          isinstance(e, err.ConsumeError), isinstance(e, err.ProduceError)) for e in made])
     assert results[1] == results[0]
     assert issubclass(lab_error.ConsumeError, kafkalab.KafkaException)
+
+
+def test_share_consumer_types_match_confluent_kafkas():
+    """KIP-932 names as confluent-kafka 2.16.1 exports them: ``AcknowledgeType`` an IntEnum 1..3 (no RENEW),
+    ``IllegalStateException`` / ``ConcurrentModificationException`` RuntimeErrors, ``poll`` returning ``Messages``,
+    ``Message.delivery_count()`` None outside share groups, a closed share consumer's texts."""
+    import enum
+    for mod in (ck, kafkalab):
+        assert issubclass(mod.AcknowledgeType, enum.IntEnum)
+        assert [(t.name, int(t)) for t in mod.AcknowledgeType] == [("ACCEPT", 1), ("RELEASE", 2), ("REJECT", 3)]
+        assert issubclass(mod.IllegalStateException, RuntimeError)
+        assert issubclass(mod.ConcurrentModificationException, RuntimeError)
+        assert mod.Message("t", 0, 1).delivery_count() is None
+    results = []
+    for mod in (ck, kafkalab):
+        c = mod.ShareConsumer({"bootstrap.servers": NOWHERE, "group.id": "g"})
+        out = [bool(c), c.subscription()]
+        try:
+            c.poll(0)
+        except mod.IllegalStateException as e:
+            out.append(str(e))
+        c.subscribe(["t"])
+        batch = c.poll(0)
+        out += [type(batch).__name__, len(batch), batch.is_empty(), batch.records(), c.commit_sync(0),
+                c.commit_async(), c.close(), c.close()]
+        try:
+            c.poll(0)
+        except mod.IllegalStateException as e:
+            out.append(str(e))
+        results.append(out)
+    assert results[1] == results[0]

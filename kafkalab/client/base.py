@@ -184,8 +184,12 @@ def _ignore(response: Any) -> None:
     """The reply of a blocking request: ``_roundtrip`` reads ``InFlightRequest.response``."""
 
 
-class ClientBase:
-    """Configuration, cluster connection, callback queue and lifecycle shared by the clients."""
+class ClientCore:
+    """Configuration, cluster connection, callback queue and lifecycle shared by every client.
+
+    ``ClientBase`` adds the metadata calls (``cluster_id``, ``list_topics``) that confluent-kafka's
+    Producer, Consumer and AdminClient have and its ShareConsumer does not.
+    """
 
     _kind = "client"
     _closed_text = "Client closed"
@@ -379,6 +383,10 @@ class ClientBase:
                                             f"(bootstrap.servers {self._conf.get('bootstrap.servers')!r} names "
                                             f"no kafkalab cluster)"))
         return self._cluster
+
+
+class ClientBase(ClientCore):
+    """A client with confluent-kafka's metadata calls: Producer, Consumer, AdminClient."""
 
     def cluster_id(self, timeout: float = -1) -> str | None:
         """The cluster id (None when no broker answers, as confluent-kafka's after its timeout)."""
