@@ -368,6 +368,22 @@ BROKER_PROPS: tuple[Prop, ...] = tuple(_t(*row, scope="broker") for row in (
     ("group.consumer.max.size", "int", INT32_MAX, 1),
     ("group.consumer.assignors", "list", ("org.apache.kafka.coordinator.group.assignor.UniformAssignor",
                                           "org.apache.kafka.coordinator.group.assignor.RangeAssignor")),
+    # GroupCoordinatorConfig / ShareGroupConfig (KIP-932 share groups; Kafka 4.2 defaults and bounds);
+    # cross-checks in config.resolve_broker.
+    ("group.share.session.timeout.ms", "int", 45000, 1),
+    ("group.share.min.session.timeout.ms", "int", 45000, 1),
+    ("group.share.max.session.timeout.ms", "int", 60000, 1),
+    ("group.share.heartbeat.interval.ms", "int", 5000, 1),
+    ("group.share.min.heartbeat.interval.ms", "int", 5000, 1),
+    ("group.share.max.heartbeat.interval.ms", "int", 15000, 1),
+    ("group.share.max.size", "int", 200, 1, 1000),
+    ("group.share.assignors", "list", ("simple",)),
+    ("group.share.record.lock.duration.ms", "int", 30000, 1000, 3600000),
+    ("group.share.min.record.lock.duration.ms", "int", 15000, 1000, 30000),
+    ("group.share.max.record.lock.duration.ms", "int", 60000, 30000, 3600000),
+    ("group.share.delivery.count.limit", "int", 5, 2, 10),
+    ("group.share.partition.max.record.locks", "int", 2000, 100, 10000),
+    ("group.share.max.share.sessions", "int", 2000, 1),
     ("offsets.topic.num.partitions", "int", 50, 1),
     ("offsets.topic.replication.factor", "int", 3, 1),
     ("offsets.topic.segment.bytes", "int", 104857600, 1),
@@ -399,4 +415,28 @@ TOPIC_BROKER_DEFAULTS: dict[str, str] = {
     "min.insync.replicas": "min.insync.replicas",
     "compression.type": "compression.type",
     "message.timestamp.type": "log.message.timestamp.type",
+}
+
+
+# Group configs (``GroupConfig``; ``kafka-configs --entity-type groups``): the share-group ones. Each default
+# is the broker setting named beside it. Ranges are the ConfigDef ones; the broker's min/max checks are in
+# config.resolve_group. share.delivery.count.limit and share.partition.max.record.locks as group configs are
+# KIP-1240 (release unverified, Confluent Platform 8.3 lists them).
+GROUP_PROPS: tuple[Prop, ...] = tuple(_t(*row, scope="group") for row in (
+    ("share.auto.offset.reset", "string", "latest"),
+    ("share.isolation.level", "enum", "read_uncommitted", None, None, "read_committed, read_uncommitted"),
+    ("share.record.lock.duration.ms", "int", None, 1000),
+    ("share.session.timeout.ms", "int", None, 1),
+    ("share.heartbeat.interval.ms", "int", None, 1),
+    ("share.delivery.count.limit", "int", None, 2, 10),
+    ("share.partition.max.record.locks", "int", None, 100, 10000),
+))
+
+# Group config -> the broker setting that supplies its default.
+GROUP_BROKER_DEFAULTS: dict[str, str] = {
+    "share.record.lock.duration.ms": "group.share.record.lock.duration.ms",
+    "share.session.timeout.ms": "group.share.session.timeout.ms",
+    "share.heartbeat.interval.ms": "group.share.heartbeat.interval.ms",
+    "share.delivery.count.limit": "group.share.delivery.count.limit",
+    "share.partition.max.record.locks": "group.share.partition.max.record.locks",
 }

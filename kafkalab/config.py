@@ -498,6 +498,7 @@ def resolve_broker(conf: dict | None) -> dict[str, Any]:
     if resolved["log.roll.jitter.ms"] is None:
         resolved["log.roll.jitter.ms"] = resolved["log.roll.jitter.hours"] * 3600000
     _check_consumer_group_config(resolved)
+    _check_share_group_config(resolved)
     return resolved
 
 
@@ -536,3 +537,96 @@ def _check_consumer_group_config(c: dict[str, Any]) -> None:
             raise _config_exception("group.consumer.assignors", name, f"Class {name} cannot be found")
     if not c["group.consumer.assignors"]:
         raise _config_exception("group.consumer.assignors", "", "Value must not be empty")
+
+
+def _check_share_group_config(c: dict[str, Any]) -> None:
+    """``ShareGroupConfig`` / ``GroupCoordinatorConfig`` cross-checks of the share-group (KIP-932) settings,
+    Kafka's texts (``Utils.require``)."""
+    lock, lock_min, lock_max = (c["group.share.record.lock.duration.ms"], c["group.share.min.record.lock.duration.ms"],
+                                c["group.share.max.record.lock.duration.ms"])
+    hb, hb_min, hb_max = (c["group.share.heartbeat.interval.ms"], c["group.share.min.heartbeat.interval.ms"],
+                          c["group.share.max.heartbeat.interval.ms"])
+    st, st_min, st_max = (c["group.share.session.timeout.ms"], c["group.share.min.session.timeout.ms"],
+                          c["group.share.max.session.timeout.ms"])
+    ln, hbn, stn = "group.share.record.lock.duration.ms", "group.share.heartbeat.interval.ms", \
+        "group.share.session.timeout.ms"
+    checks = (
+        (lock >= lock_min, f"{ln} must be greater than or equal to group.share.min.record.lock.duration.ms"),
+        (lock_max >= lock, f"group.share.max.record.lock.duration.ms must be greater than or equal to {ln}"),
+        (hb_max >= hb_min, "group.share.max.heartbeat.interval.ms must be greater than or equal to "
+                           "group.share.min.heartbeat.interval.ms"),
+        (hb >= hb_min, f"{hbn} must be greater than or equal to group.share.min.heartbeat.interval.ms"),
+        (hb <= hb_max, f"{hbn} must be less than or equal to group.share.max.heartbeat.interval.ms"),
+        (st_max >= st_min, "group.share.max.session.timeout.ms must be greater than or equal to "
+                           "group.share.min.session.timeout.ms"),
+        (st >= st_min, f"{stn} must be greater than or equal to group.share.min.session.timeout.ms"),
+        (st <= st_max, f"{stn} must be less than or equal to group.share.max.session.timeout.ms"),
+        (hb < st, f"{hbn} must be less than {stn}"),
+        (c["group.share.max.share.sessions"] >= c["group.share.max.size"],
+         "group.share.max.share.sessions must be greater than or equal to group.share.max.size"),
+    )
+    for ok, text in checks:
+        if not ok:
+            raise _invalid_config(text)
+    if c["group.share.assignors"] != ["simple"]:
+        # Kafka 4.2 accepts exactly one assignor (the built-in SimpleAssignor or a class); only it is modelled.
+        raise _config_exception("group.share.assignors", ",".join(c["group.share.assignors"]),
+                                "only the built-in simple assignor is modelled")
+
+
+GROUP_TABLE: dict[str, Prop] = {p.name: p for p in _t.GROUP_PROPS}
+_ISO_DURATION = re.compile(r"P(?:\d+D)?(?:T(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?")
+
+
+def share_reset_duration_ms(value: str) -> int | None:
+    """``by_duration:<ISO-8601 duration>`` of ``share.auto.offset.reset`` in ms (None for earliest/latest)."""
+    if not value.startswith("by_duration:"):
+        return None
+    text = value[len("by_duration:"):]
+    m = re.fullmatch(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?", text)
+    days, hours, minutes, seconds = (float(g) if g else 0.0 for g in m.groups())
+    return int(((days * 24 + hours) * 60 + minutes) * 60000 + seconds * 1000)
+
+
+def resolve_group(conf: dict | None, broker: dict[str, Any]) -> dict[str, Any]:
+    """Resolve a group's configs (a GROUP resource): name -> typed value, unset ones from the broker.
+
+    Kafka: ``GroupConfig.validate`` (names, ConfigDef parsing, then the broker's min/max bounds with
+    Kafka's texts). ``share.auto.offset.reset`` takes ``earliest``, ``latest`` or
+    ``by_duration:<ISO-8601 duration>`` (e.g. ``by_duration:PT1H``); its rejection text is unverified.
+
+    Raises:
+        KafkaException: ``INVALID_CONFIG`` (40), e.g. "Unknown group config name: foo" or
+            "share.record.lock.duration.ms must be greater than or equal to
+            group.share.min.record.lock.duration.ms".
+    """
+    defaults = {g: broker[b] for g, b in _t.GROUP_BROKER_DEFAULTS.items()}
+    c = _resolve(GROUP_TABLE, conf, "Unknown group config name", defaults)
+    reset = c["share.auto.offset.reset"].lower()
+    if reset not in ("earliest", "latest") and not (
+            reset.startswith("by_duration:") and _ISO_DURATION.fullmatch(c["share.auto.offset.reset"][12:])
+            and len(c["share.auto.offset.reset"]) > 13):
+        raise _config_exception("share.auto.offset.reset", c["share.auto.offset.reset"],
+                                "String must be one of: earliest, latest, by_duration:<ISO-8601 duration>")
+    if reset in ("earliest", "latest"):
+        c["share.auto.offset.reset"] = reset
+    lock, hb, st = c["share.record.lock.duration.ms"], c["share.heartbeat.interval.ms"], c["share.session.timeout.ms"]
+    checks = (
+        (hb >= broker["group.share.min.heartbeat.interval.ms"],
+         "share.heartbeat.interval.ms must be greater than or equal to group.share.min.heartbeat.interval.ms"),
+        (hb <= broker["group.share.max.heartbeat.interval.ms"],
+         "share.heartbeat.interval.ms must be less than or equal to group.share.max.heartbeat.interval.ms"),
+        (st >= broker["group.share.min.session.timeout.ms"],
+         "share.session.timeout.ms must be greater than or equal to group.share.min.session.timeout.ms"),
+        (st <= broker["group.share.max.session.timeout.ms"],
+         "share.session.timeout.ms must be less than or equal to group.share.max.session.timeout.ms"),
+        (lock >= broker["group.share.min.record.lock.duration.ms"],
+         "share.record.lock.duration.ms must be greater than or equal to group.share.min.record.lock.duration.ms"),
+        (lock <= broker["group.share.max.record.lock.duration.ms"],
+         "share.record.lock.duration.ms must be less than or equal to group.share.max.record.lock.duration.ms"),
+        (st > hb, "share.session.timeout.ms must be greater than share.heartbeat.interval.ms"),
+    )
+    for ok, text in checks:
+        if not ok:
+            raise _invalid_config(text)
+    return c

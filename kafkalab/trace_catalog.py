@@ -97,10 +97,12 @@ CATALOG: dict[str, EventKind] = {
                              "the transactional producer hit an error (fatal: True when the producer is unusable)"),
     # -- groups, broker side (broker/groups.py, broker/offset_manager.py) ---------------------------------
     "group_created": _k("group state type", "the group coordinator created a group on first use "
-                        "(type: \"consumer\" for a KIP-848 group, absent for a classic one)"),
+                        "(type: \"consumer\" for a KIP-848 group, \"share\" for a share group, absent for a "
+                        "classic one)"),
     "group_state": _k("group old new generation_id type group_epoch assignment_epoch",
                       "the group moved from old to new GroupState (classic) or ConsumerGroupState "
-                      "(type \"consumer\": Empty, Assigning, Reconciling, Stable, Dead; generation_id None)"),
+                      "(type \"consumer\": Empty, Assigning, Reconciling, Stable, Dead; type \"share\": Empty, Stable, "
+                      "Dead; generation_id None)"),
     "member_joined": _k("group member_id client_id group_instance_id topics", "JoinGroup added a member"),
     "member_replaced": _k("group group_instance_id member_id old_member_id",
                           "a static member rejoined: member_id replaces old_member_id"),
@@ -126,6 +128,39 @@ CATALOG: dict[str, EventKind] = {
                         "rebalance_timeout, rejoin: it rejoined with epoch 0); its partitions are free at once"),
     "member_left": _k("group member client_id member_epoch group_instance_id partitions",
                       "a consumer-group member left with epoch -1 (removed) or -2 (static: partitions reserved)"),
+    # -- share groups, KIP-932 (broker/share_groups.py, share_partition.py, share_partition_manager.py); group
+    # states, member_joined/member_epoch/member_fenced/member_left and target_assignment above carry type "share"
+    # or come from a share group -------------------------------------------------------------------------------
+    "share_group_epoch": _k("group group_epoch cause member",
+                            "the share group's epoch was bumped (cause: member_joined, member_left, session_timeout, "
+                            "rejoin, subscription, metadata)"),
+    "group_config_altered": _k("group config", "a group's configs were set (IncrementalAlterConfigs on a GROUP "
+                               "resource; config: every override now)"),
+    "share_state_initialized": _k("group topic partition start_offset state_epoch reset",
+                                  "a share-partition was first used by the group: its start offset (SPSO) from "
+                                  "share.auto.offset.reset (stands for the first ShareSnapshot of "
+                                  "__share_group_state)"),
+    "share_start_offset": _k("group topic partition old new",
+                             "the share-partition start offset (SPSO) moved over records all Acknowledged or Archived "
+                             "(or to a new log start)"),
+    "share_acquired": _k("group topic partition first_offset last_offset member client_id delivery_count "
+                         "lock_deadline_ms",
+                         "ShareFetch acquired first_offset..last_offset for member under a lock until "
+                         "lock_deadline_ms; delivery_count counts this delivery"),
+    "share_acknowledged": _k("group topic partition first_offset last_offset type member",
+                             "the member acknowledged records (type: ACCEPT, RELEASE, REJECT, GAP, RENEW)"),
+    "share_lock_expired": _k("group topic partition first_offset last_offset member to",
+                             "the acquisition lock of member's records expired: they went to Available, or "
+                             "Archived at the delivery count limit"),
+    "share_released": _k("group topic partition first_offset last_offset member cause to",
+                         "records member held were released (cause: close, disconnect, session_timeout, "
+                         "member_left, rejoin) to Available (or Archived at the delivery count limit)"),
+    "share_archived": _k("group topic partition first_offset last_offset cause",
+                         "records became Archived, never delivered again (cause: reject, delivery_count_limit, "
+                         "gap: no record to deliver)"),
+    "share_session": _k("group member client_id epoch action",
+                        "a member's share session was opened (epoch 0) or closed (-1: close, disconnect, "
+                        "session timeout)"),
     # -- clients (client/base.py) ------------------------------------------------------------------------
     "client_created": _k("client client_id", "a producer, consumer or admin client was created"),
     "client_crashed": _k("client client_id", "cluster.crash(): the client's process died without cleanup"),

@@ -38,8 +38,8 @@ def test_api_keys_are_kafkas(name, key):
 
 
 def test_unknown_api_is_a_clear_error():
-    with pytest.raises(ValueError, match="unknown Kafka API 'ShareFetch'"):
-        apis.handle(Cluster(), "ShareFetch", lambda resp: None)
+    with pytest.raises(ValueError, match="unknown Kafka API 'Vote'"):
+        apis.handle(Cluster(), "Vote", lambda resp: None)
 
 
 def test_produce_then_list_offsets_and_fetch():

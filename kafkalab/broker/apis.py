@@ -20,6 +20,11 @@ Where each concept lives:
 - ConsumerGroupHeartbeat, ConsumerGroupDescribe (KIP-848): ``groups.GroupCoordinator``, which delegates
   to ``consumer_groups.ConsumerGroups`` (assignors in ``server_assignors.py``, reconciliation in
   ``reconciliation.py``).
+- ShareGroupHeartbeat, ShareGroupDescribe (KIP-932 share groups): ``groups.GroupCoordinator``, which
+  delegates to ``share_groups.ShareGroups`` (membership, the ``simple`` assignor, group configs).
+- ShareFetch, ShareAcknowledge, DescribeShareGroupOffsets: ``share_partition_manager.SharePartitionManager``
+  (``cluster.share_partitions``; share sessions; each share-partition's records in ``share_partition.py``).
+  ``connection_closed`` is not a Kafka API: the broker noticing that a client's TCP connections closed.
 - OffsetCommit, OffsetFetch: ``offset_manager.OffsetManager`` (the group coordinator's offsets).
 - InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit, EndTxn, DescribeTransactions:
   ``transactions.TransactionCoordinator``.
@@ -55,16 +60,20 @@ from .log import CREATE_TIME, LOG_APPEND_TIME
 from .offsets import OffsetAndMetadata
 from .produce import ProduceResult, handle_produce
 from .producer_state import next_sequence
+from .share_groups import DescribedShareGroup, DescribedShareGroupMember, ShareGroupHeartbeatResult
+from .share_partition_manager import ShareAcknowledgeResult, ShareFetchPartition, ShareFetchResult
 from .transactions import ConsumerGroupMember
 
 #: The handlers, and the value types and constants clients need (so clients import only this module).
 __all__ = [
-    "API_KEYS", "APPEND", "BROKER", "CREATE_TIME", "DELAY_RESPONSE", "DELETE", "EARLIEST", "ERROR", "HANDLERS",
-    "LATEST", "LOG_APPEND_TIME", "LOSE_RESPONSE", "MAX_TIMESTAMP", "SET", "SUBTRACT", "TOPIC", "BrokerNode",
-    "ClusterInfo", "ConsumerGroupHeartbeatResult", "DescribedConsumerGroup", "DescribedConsumerGroupMember",
-    "DescribedGroup", "DescribedMember", "FindCoordinatorResult", "InitProducerIdResult",
-    "JoinResult", "ListedGroup", "MetadataResult", "OffsetAndMetadata", "OffsetFetchResult", "PartitionData",
-    "ProduceResult", "Result", "SyncResult", "TopicInfo", "config_str", "handle", "next_sequence",
+    "API_KEYS", "APPEND", "BROKER", "CREATE_TIME", "DELAY_RESPONSE", "DELETE", "EARLIEST", "ERROR", "GROUP",
+    "HANDLERS", "LATEST", "LOG_APPEND_TIME", "LOSE_RESPONSE", "MAX_TIMESTAMP", "SET", "SUBTRACT", "TOPIC",
+    "BrokerNode", "ClusterInfo", "ConsumerGroupHeartbeatResult", "DescribedConsumerGroup",
+    "DescribedConsumerGroupMember", "DescribedGroup", "DescribedMember", "DescribedShareGroup",
+    "DescribedShareGroupMember", "FindCoordinatorResult", "InitProducerIdResult", "JoinResult", "ListedGroup",
+    "MetadataResult", "OffsetAndMetadata", "OffsetFetchResult", "PartitionData", "ProduceResult", "Result",
+    "ShareAcknowledgeResult", "ShareFetchPartition", "ShareFetchResult", "ShareGroupHeartbeatResult",
+    "ShareGroupOffsets", "SyncResult", "TopicInfo", "config_str", "connection_closed", "handle", "next_sequence",
     "reset_policy",
 ]
 
@@ -77,6 +86,8 @@ API_KEYS: dict[str, int] = {
     "DescribeAcls": 29, "CreateAcls": 30, "DeleteAcls": 31, "DescribeConfigs": 32, "AlterConfigs": 33,
     "CreatePartitions": 37, "DeleteGroups": 42, "ElectLeaders": 43, "IncrementalAlterConfigs": 44,
     "DescribeCluster": 60, "DescribeTransactions": 65, "ConsumerGroupHeartbeat": 68, "ConsumerGroupDescribe": 69,
+    "ShareGroupHeartbeat": 76, "ShareGroupDescribe": 77, "ShareFetch": 78, "ShareAcknowledge": 79,
+    "DescribeShareGroupOffsets": 90,
 }
 
 Respond = Callable[..., None]
@@ -259,19 +270,21 @@ def elect_leaders(cluster: Any, respond: Respond, /, *, partitions: list[tuple[s
 
 
 # -- configs -----------------------------------------------------------------------------------------------
-TOPIC, BROKER = "topic", "broker"
+TOPIC, BROKER, GROUP = "topic", "broker", "group"
 
 
 def describe_configs(cluster: Any, respond: Respond, /, *, resources: list[tuple[str, str]]) -> None:
     """DescribeConfigs (32): ``respond({(type, name): Result({config: (value, is_default)})})``.
 
-    ``type`` is ``"topic"`` or ``"broker"``; values are the resolved Python values (``configs.config_str``
-    gives Kafka's text form).
+    ``type`` is ``"topic"``, ``"broker"`` or ``"group"`` (a group's configs, ``share.*``; the group need not
+    exist); values are the resolved Python values (``configs.config_str`` gives Kafka's text form).
     """
     out = {}
     for restype, name in resources:
         if restype == TOPIC:
             out[(restype, name)] = _outcome(_configs.describe_topic_config, cluster, name)
+        elif restype == GROUP:
+            out[(restype, name)] = _outcome(cluster.group_coordinator.share.describe_config, name)
         elif restype == BROKER:
             out[(restype, name)] = _outcome(_configs.describe_broker_config, cluster)
         else:
@@ -301,11 +314,15 @@ def incremental_alter_configs(cluster: Any, respond: Respond, /, *,
     """IncrementalAlterConfigs (44): ``respond({(type, name): Result(None)})``.
 
     Each resource carries ``(config, operation, value)`` ops, operation ``SET``/``DELETE``/``APPEND``/
-    ``SUBTRACT`` (``configs.incremental_alter_topic_config``). Only ``"topic"`` resources are modelled.
+    ``SUBTRACT`` (``configs.incremental_alter_topic_config``). ``"topic"`` and ``"group"`` resources are
+    modelled; a group takes ``SET``/``DELETE`` of its group configs (``share.auto.offset.reset``,
+    ``share.record.lock.duration.ms``, ... as ``kafka-configs --entity-type groups``; ``share_groups.ShareGroups``).
     """
     out = {}
     for restype, name, ops in resources:
-        if restype != TOPIC:
+        if restype == GROUP:
+            out[(restype, name)] = _outcome(cluster.group_coordinator.share.alter_config, name, ops, validate_only)
+        elif restype != TOPIC:
             out[(restype, name)] = Result(None, KafkaError(ERR.INVALID_REQUEST, "incremental_alter_configs: only "
                                                                                 "TOPIC resources are modelled"))
         else:
@@ -424,6 +441,107 @@ def delete_groups(cluster: Any, respond: Respond, /, *, group_ids: list[str]) ->
     respond({gid: gc.delete_group(gid, "delete_consumer_groups") for gid in group_ids})
 
 
+# -- share groups (KIP-932) -------------------------------------------------------------------------------------
+class ShareGroupOffsets(NamedTuple):
+    """One group of a DescribeShareGroupOffsets response: ``partitions`` {(topic, partition): (start_offset,
+    lag)} for every share-partition the group has initialised (start offset: the SPSO; lag: KIP-1226, the
+    offsets from the SPSO to the high watermark not yet Acknowledged or Archived)."""
+
+    group_id: str
+    partitions: dict[tuple[str, int], tuple[int, int]]
+
+
+def share_group_heartbeat(cluster: Any, respond: Respond, /, *, group_id: str, member_id: str, member_epoch: int,
+                          rack_id: str | None = None, subscribed_topic_names: list[str] | None = None,
+                          client_id: str = "") -> None:
+    """ShareGroupHeartbeat (76), KIP-932: ``respond(ShareGroupHeartbeatResult)`` at once.
+
+    ``member_epoch`` 0 joins (``member_id``: the client's own Uuid), -1 leaves; ``subscribed_topic_names``
+    None is unchanged. The assignment is the ``simple`` assignor's, with no revocation step (see
+    ``share_groups.ShareGroups.heartbeat``).
+    """
+    respond(cluster.group_coordinator.share.heartbeat(group_id, member_id=member_id, member_epoch=member_epoch,
+                                                      rack_id=rack_id, subscribed_topic_names=subscribed_topic_names,
+                                                      client_id=client_id))
+
+
+def share_group_describe(cluster: Any, respond: Respond, /, *, group_ids: list[str]) -> None:
+    """ShareGroupDescribe (77): ``respond({group_id: Result(DescribedShareGroup)})``.
+
+    A group that does not exist, or is not a share group, has ``error`` GROUP_ID_NOT_FOUND ("Group g not
+    found." / "Group g is not a share group.").
+    """
+    gc = cluster.group_coordinator
+    out = {}
+    for gid in group_ids:
+        described = gc.share.describe(gid)
+        if described is not None:
+            out[gid] = Result(described)
+        elif gc.group_type(gid) is not None:
+            out[gid] = Result(None, KafkaError(ERR.GROUP_ID_NOT_FOUND, f"Group {gid} is not a share group."))
+        else:
+            out[gid] = Result(None, KafkaError(ERR.GROUP_ID_NOT_FOUND, f"Group {gid} not found."))
+    respond(out)
+
+
+def describe_share_group_offsets(cluster: Any, respond: Respond, /, *, group_ids: list[str]) -> None:
+    """DescribeShareGroupOffsets (90): ``respond({group_id: Result(ShareGroupOffsets)})``; errors as
+    ShareGroupDescribe. A partition the group never fetched is absent (the tool prints no row for it)."""
+    gc = cluster.group_coordinator
+    out = {}
+    for gid in group_ids:
+        if gid in gc.share.groups:
+            out[gid] = Result(ShareGroupOffsets(gid, cluster.share_partitions.group_offsets(gid)))
+        elif gc.group_type(gid) is not None:
+            out[gid] = Result(None, KafkaError(ERR.GROUP_ID_NOT_FOUND, f"Group {gid} is not a share group."))
+        else:
+            out[gid] = Result(None, KafkaError(ERR.GROUP_ID_NOT_FOUND, f"Group {gid} not found."))
+    respond(out)
+
+
+def share_fetch(cluster: Any, respond: Respond, /, *, group_id: str, member_id: str, share_session_epoch: int,
+                max_wait_ms: int | None = 500, max_records: int = 500, partitions: list[tuple[str, int]] = (),
+                acknowledgements: dict | None = None, client_id: str = "", min_bytes: int = 1,
+                max_bytes: int = 52428800):
+    """ShareFetch (78): ``respond(ShareFetchResult)`` once records are acquired or ``max_wait_ms`` passed.
+
+    ``share_session_epoch`` 0 opens the member's share session, then each request carries the next epoch
+    (wrong: INVALID_SHARE_SESSION_EPOCH 123; none open: SHARE_SESSION_NOT_FOUND 122); -1 applies the
+    acknowledgements, closes the session and releases everything the member acquired (no records).
+    ``acknowledgements`` {(topic, partition): [(first_offset, last_offset, [ack_type, ...])]} are applied
+    first (types 0 GAP, 1 ACCEPT, 2 RELEASE, 3 REJECT, 4 RENEW), per partition all or nothing
+    (INVALID_RECORD_STATE 121 in that partition's ``acknowledge_error_code``). Up to ``max_records`` records
+    are then acquired across ``partitions``. Returns the waiting request (its ``cancel()`` drops the long
+    poll) or None. ``min_bytes``/``max_bytes`` are accepted and not modelled.
+    """
+    return cluster.share_partitions.share_fetch(
+        group_id=group_id, member_id=member_id, share_session_epoch=share_session_epoch, max_wait_ms=max_wait_ms,
+        max_records=max_records, partitions=list(partitions), acknowledgements=acknowledgements,
+        client_id=client_id, reply=respond)
+
+
+def share_acknowledge(cluster: Any, respond: Respond, /, *, group_id: str, member_id: str,
+                      share_session_epoch: int, acknowledgements: dict | None = None, client_id: str = "") -> None:
+    """ShareAcknowledge (79): ``respond(ShareAcknowledgeResult)`` at once.
+
+    Acknowledgements as ShareFetch's; it never opens a session (epoch 0: INVALID_SHARE_SESSION_EPOCH);
+    -1 closes the session after applying them and releases what the member still holds.
+    """
+    respond(cluster.share_partitions.share_acknowledge(
+        group_id=group_id, member_id=member_id, share_session_epoch=share_session_epoch,
+        acknowledgements=acknowledgements, client_id=client_id))
+
+
+def connection_closed(cluster: Any, client: str, member_ids: list[str]) -> None:
+    """Not a Kafka API: the broker noticing that ``client``'s TCP connections closed (its process died).
+
+    Its members' share sessions are evicted and every record they acquired is released at once
+    (KAFKA-19015, Kafka 4.1+), the delivery count kept (it was counted at acquisition). The members stay
+    in their groups until ``share.session.timeout.ms``. Instant: no request latency.
+    """
+    cluster.share_partitions.connection_closed(client, list(member_ids))
+
+
 # -- offsets ---------------------------------------------------------------------------------------------------
 def offset_commit(cluster: Any, respond: Respond, /, *, group_id: str, member_id: str, generation_id: int,
                   group_instance_id: str | None, offsets: dict[tuple[str, int], tuple[int, str]],
@@ -520,7 +638,9 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     "CreatePartitions": create_partitions, "DeleteGroups": delete_groups, "ElectLeaders": elect_leaders,
     "IncrementalAlterConfigs": incremental_alter_configs, "DescribeCluster": describe_cluster,
     "DescribeTransactions": describe_transactions, "ConsumerGroupHeartbeat": consumer_group_heartbeat,
-    "ConsumerGroupDescribe": consumer_group_describe,
+    "ConsumerGroupDescribe": consumer_group_describe, "ShareGroupHeartbeat": share_group_heartbeat,
+    "ShareGroupDescribe": share_group_describe, "ShareFetch": share_fetch, "ShareAcknowledge": share_acknowledge,
+    "DescribeShareGroupOffsets": describe_share_group_offsets,
 }
 
 

@@ -24,6 +24,7 @@ from .groups import GroupCoordinator
 from .internal_topics import OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, partition_for
 from .log import PartitionLog
 from .retention import LogCleaner
+from .share_partition_manager import SharePartitionManager
 from .transactions import TransactionCoordinator
 
 _REGISTRY: weakref.WeakValueDictionary[str, Cluster] = weakref.WeakValueDictionary()
@@ -99,6 +100,7 @@ class Cluster(FaultVerbs):
         _REGISTRY[name] = self
         self.trace.record("cluster_started", "Cluster()", name=name, seed=seed)
         self.group_coordinator = GroupCoordinator(self)
+        self.share_partitions = SharePartitionManager(self)
         self.transaction_coordinator = TransactionCoordinator(self)
         self.log_cleaner = LogCleaner(self)
         self.log_cleaner.start()
@@ -318,6 +320,22 @@ class Cluster(FaultVerbs):
             topic = self._add_topic(name, count, topic_config, reason="internal topic", internal=True)
         return topic
 
+    # -- group configs -------------------------------------------------------------------------
+    def set_group_config(self, group_id: str, configs: dict[str, Any]) -> None:
+        """Set group configs of ``group_id`` (``share.auto.offset.reset``, ``share.record.lock.duration.ms``,
+        ``share.delivery.count.limit``, ``share.isolation.level``, ...); a value None goes back to the default.
+
+        The same as ``kafka-configs.sh --alter --entity-type groups --entity-name <group> --add-config ...``
+        (IncrementalAlterConfigs on a GROUP resource, ``AdminClient.incremental_alter_configs``), without a
+        client. The group need not exist yet.
+
+        Raises:
+            KafkaException: ``INVALID_CONFIG`` with Kafka's ``GroupConfig`` texts.
+        """
+        ops = [(name, "DELETE" if value is None else "SET", None if value is None else _config_text(value))
+               for name, value in configs.items()]
+        self.group_coordinator.share.alter_config(group_id, ops)
+
     # -- clients and faults --------------------------------------------------------------------
     def register_client(self, client: Any) -> int:
         """Note a new client connected to this cluster; returns its number (1, 2, ... in creation order),
@@ -340,6 +358,12 @@ class Cluster(FaultVerbs):
 
     def __repr__(self) -> str:
         return f"Cluster(name={self.name!r}, seed={self.seed}, now_ms={self.now_ms}, topics={self.user_topics()})"
+
+
+def _config_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def config_keys_shown() -> tuple[str, ...]:

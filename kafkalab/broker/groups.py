@@ -3,8 +3,12 @@
 Owns ``GroupState``, ``ClassicGroup``, ``GroupMember`` and ``GroupCoordinator``: JoinGroup and
 SyncGroup phases, heartbeats and session-timeout eviction, LeaveGroup, static membership, and
 the group state machine with every transition traced with its reason. Groups of the consumer
-group protocol (KIP-848, ConsumerGroupHeartbeat) live in ``consumer_groups.py``; the coordinator
-keeps one group id namespace for both types and routes each request by type. Committed offsets
+group protocol (KIP-848, ConsumerGroupHeartbeat) live in ``consumer_groups.py``, share groups
+(KIP-932, ShareGroupHeartbeat) in ``share_groups.py``; the coordinator keeps one group id
+namespace for every type and routes each request by type (a share group's id is refused to
+JoinGroup with INCONSISTENT_GROUP_PROTOCOL and to ConsumerGroupHeartbeat with GROUP_ID_NOT_FOUND,
+and a classic or consumer group's id to ShareGroupHeartbeat with GROUP_ID_NOT_FOUND "Group g is
+not a share group."). Committed offsets
 and their validation live in ``offset_manager.py``. Standard library only.
 
 Mixed groups (simplification): Kafka 4.x converts a non-empty classic group into a consumer group
@@ -29,6 +33,7 @@ from ..errors import ERR
 from .consumer_groups import ConsumerGroups
 from .offset_manager import OffsetManager
 from .protocol_selection import select_protocol
+from .share_groups import ShareGroups
 
 
 class GroupState(Enum):
@@ -175,6 +180,7 @@ class GroupCoordinator:
         self.groups: dict[str, ClassicGroup] = {}
         self.offsets = OffsetManager(cluster, self)
         self.consumer = ConsumerGroups(self)
+        self.share = ShareGroups(self)
 
     # -- helpers ----------------------------------------------------------------------------------
     def group(self, group_id: str, create: bool = False) -> ClassicGroup | None:
@@ -184,6 +190,17 @@ class GroupCoordinator:
             grp = self.groups[group_id] = ClassicGroup(group_id, self.clock.now_ms)
             self.trace.record("group_created", "first use", group=group_id, state=grp.state.value)
         return grp
+
+    def group_type(self, group_id: str) -> str | None:
+        """``"classic"``, ``"consumer"`` or ``"share"`` for a group the coordinator knows, else None (one id
+        namespace for every group type)."""
+        if group_id in self.groups:
+            return "classic"
+        if group_id in self.consumer.groups:
+            return "consumer"
+        if group_id in self.share.groups:
+            return "share"
+        return None
 
     def _transition(self, grp: ClassicGroup, new: GroupState, reason: str) -> None:
         if new not in _ALLOWED[grp.state]:
@@ -277,6 +294,10 @@ class GroupCoordinator:
              session_timeout_ms: int, rebalance_timeout_ms: int, protocols: list[tuple[str, dict]],
              reply: Callable[[JoinResult], None]) -> None:
         """Handle a JoinGroup request; ``reply`` gets the JoinResult when the join phase completes."""
+        if group_id in self.share.groups:
+            reply(JoinResult(ERR.INCONSISTENT_GROUP_PROTOCOL, reason=(
+                f"JoinGroup failed: group {group_id} is a share group")))
+            return
         cgrp = self.consumer.groups.get(group_id)
         if cgrp is not None:
             if cgrp.members:
@@ -558,6 +579,8 @@ class GroupCoordinator:
     def make_room_for_consumer_group(self, group_id: str) -> int:
         """Before a consumer group ``group_id`` is created: drop an EMPTY classic group of that id (its
         offsets stay); GROUP_ID_NOT_FOUND while the classic group has members (no online migration)."""
+        if group_id in self.share.groups:
+            return ERR.GROUP_ID_NOT_FOUND
         grp = self.groups.get(group_id)
         if grp is None:
             return 0
@@ -584,7 +607,7 @@ class GroupCoordinator:
         A consumer-protocol group is described as Dead with no members, as Kafka's DescribeGroups does
         for a group that is not a classic group (use ConsumerGroupDescribe).
         """
-        if group_id in self.consumer.groups:
+        if group_id in self.consumer.groups or group_id in self.share.groups:
             return DescribedGroup(group_id, GroupState.DEAD.value, None, None, [])
         grp = self.groups.get(group_id)
         if grp is None:
@@ -595,10 +618,11 @@ class GroupCoordinator:
 
     def list_groups(self) -> list[ListedGroup]:
         """Every group the coordinator knows (ListGroups): classic groups in creation order, then consumer
-        groups (protocol type ``consumer``, KIP-848 state names)."""
+        groups (protocol type ``consumer``, KIP-848 state names), then share groups (type ``share``, KIP-932)."""
         return ([ListedGroup(g.group_id, g.protocol_type, g.state.value) for g in self.groups.values()]
                 + [ListedGroup(g.group_id, "consumer", g.state.value, "consumer")
-                   for g in self.consumer.groups.values()])
+                   for g in self.consumer.groups.values()]
+                + [ListedGroup(g.group_id, "share", g.state.value, "share") for g in self.share.groups.values()])
 
     def delete_group(self, group_id: str, reason: str) -> int:
         """Delete an Empty group and its committed offsets (state -> Dead); 0 or the error code.
@@ -612,6 +636,8 @@ class GroupCoordinator:
             if not err:
                 self.offsets.delete_group_offsets(group_id, reason)
             return err
+        if group_id in self.share.groups:
+            return self.share.delete(group_id, reason)
         grp = self.groups.get(group_id)
         if grp is None:
             return ERR.GROUP_ID_NOT_FOUND
