@@ -368,3 +368,28 @@ def test_a_hung_consumer_keeps_heartbeating(broker):
     assert sum(1 for api, _ in b.requests if api == "ShareGroupHeartbeat") - before == 12
     assert b.state[0][0] == "Acquired" and b.closed == []
     c.close()
+
+
+def test_max_poll_interval_leaves_the_group_and_the_next_poll_rejoins(broker):
+    """librdkafka 2.15+ enforces max.poll.interval.ms for share consumers: _MAX_POLL_EXCEEDED, leave (-1), and the
+    next poll joins again with epoch 0 under the same member id."""
+    b = broker([b"a"])
+    cluster = kafkalab.Cluster(seed=1)
+    c = _consumer(cluster, **{"max.poll.interval.ms": 10000})
+    c.subscribe(["t"])
+    assert c.poll(1).count() == 1
+    c.poll(8)                               # waiting inside poll does not count
+    mark = len(b.requests)
+    cluster.advance(10_500)
+    beats = [f["member_epoch"] for api, f in b.requests[mark:] if api == "ShareGroupHeartbeat"]
+    assert beats[-1] == -1
+    cluster.advance(30_000)
+    assert [f["member_epoch"] for api, f in b.requests[mark:] if api == "ShareGroupHeartbeat"] == beats
+    batch = c.poll(1)
+    err = batch[0].error()
+    assert err.code() == kafkalab.KafkaError._MAX_POLL_EXCEEDED
+    assert err.str().startswith("Application maximum poll interval (10000ms) exceeded by ")
+    cluster.advance(10)                     # the rejoin heartbeat reaches the broker
+    after = [f for api, f in b.requests[mark:] if api == "ShareGroupHeartbeat"][len(beats):]
+    assert after[0]["member_epoch"] == 0 and after[0]["member_id"] == c._membership.member_id
+    c.close()

@@ -116,7 +116,9 @@ class ShareConsumer(ClientCore):
         self._membership = ShareMembership(
             conf, member_id=member_id, clock=self._clock, connected=connected, client_id=self._client_id,
             trace=self._trace, push_event=self._push_event, request=self._request, alive=self._is_alive,
-            on_assignment=self._on_assignment)
+            on_assignment=self._on_assignment, last_poll_ms=self._last_poll)
+        self._last_poll_ms = self._clock.now_ms
+        self._in_poll = False
         self._ledger = AckLedger()
         self._batch: list[Message] = []         # what the last poll returned
         self._buffer: list[Message] = []        # fetched, not yet returned by poll
@@ -137,6 +139,11 @@ class ShareConsumer(ClientCore):
 
     def _is_alive(self) -> bool:
         return self._alive
+
+    def _last_poll(self) -> int:
+        """When the application last returned from poll (now while it waits inside one: librdkafka does not
+        count a blocked poll against ``max.poll.interval.ms``)."""
+        return self._clock.now_ms if self._in_poll else self._last_poll_ms
 
     def _push_event(self, msg: Message) -> None:
         """Queue an error event for the application's next poll (it arrives inside a batch)."""
@@ -232,6 +239,15 @@ class ShareConsumer(ClientCore):
         elif self._mode == IMPLICIT:
             self._ledger.accept_all(self._batch)
         self._batch = []
+        self._in_poll = True
+        try:
+            self._membership.on_poll()
+            return self._poll_batch(wait_ms)
+        finally:
+            self._in_poll = False
+            self._last_poll_ms = self._clock.now_ms
+
+    def _poll_batch(self, wait_ms: int | None) -> Messages:
         clock = self._clock
         deadline = None if wait_ms is None else clock.now_ms + wait_ms
         while True:

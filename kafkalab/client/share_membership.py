@@ -6,11 +6,14 @@ groups have no static members and no -2), heartbeats every ``heartbeat_interval_
 handshake and there are no rebalance callbacks: the broker moves partitions at once, since records, not
 partitions, are exclusive. Heartbeats run on timers, as librdkafka's background thread sends them: an
 application that stops polling ("hangs") stays in the group. Every broker call is a request
-(``ClientBase._request``). Standard library only.
+(``ClientCore._request``). ``max.poll.interval.ms`` is enforced as librdkafka 2.15+ enforces it for share
+consumers (``rd_kafka_share_record_poll_end``, the consumer-protocol path of
+``rd_kafka_cgrp_max_poll_interval_check_tmr_cb``): once that long passed since the end of the last poll, a
+``_MAX_POLL_EXCEEDED`` error is queued for the application, the member leaves (epoch -1) and stops
+heartbeating, and the next poll joins again with epoch 0. Standard library only.
 
 Kafka: KIP-932 ``ShareGroupHeartbeat`` (76); librdkafka's share consumer. Simplifications: the coordinator
-is always known; a retriable error is retried after ``retry.backoff.ms``; ``max.poll.interval.ms`` is
-accepted but not enforced (whether librdkafka's share consumer leaves on it is unverified).
+is always known; a retriable error is retried after ``retry.backoff.ms``.
 """
 
 from __future__ import annotations
@@ -38,10 +41,11 @@ class ShareMembership:
 
     def __init__(self, conf: dict, *, member_id: str, clock: Any, connected: bool, client_id: str,
                  trace: Callable, push_event: Callable, request: Callable, alive: Callable[[], bool],
-                 on_assignment: Callable[[], None]) -> None:
+                 on_assignment: Callable[[], None], last_poll_ms: Callable[[], int]) -> None:
         self.group_id: str = conf["group.id"]
         self.rack_id: str | None = conf.get("client.rack") or None
         self.retry_backoff_ms: int = conf["retry.backoff.ms"]
+        self.max_poll_interval_ms: int = conf["max.poll.interval.ms"]
         self.member_id = member_id
         self.member_epoch = 0
         self.heartbeat_interval_ms = 0          # the broker's, from the first response
@@ -56,6 +60,9 @@ class ShareMembership:
         self._request = request
         self._alive = alive
         self._on_assignment = on_assignment
+        self._last_poll_ms = last_poll_ms
+        self._poll_timer = None
+        self.poll_exceeded = False          # left after max.poll.interval.ms: no heartbeat until the next poll
         self._joined = False            # a heartbeat was sent since the last leave
         self._send_subscription = True
         self._in_flight = False
@@ -70,7 +77,8 @@ class ShareMembership:
         self.subscription = list(topics)
         self._send_subscription = True
         self._trace("subscribe", "subscribe()", topics=list(topics))
-        if not self.fatal:
+        self._start_poll_timer()
+        if not self.fatal and not self.poll_exceeded:
             self._heartbeat_soon()
 
     def unsubscribe(self) -> None:
@@ -96,7 +104,7 @@ class ShareMembership:
     def _heartbeat(self) -> None:
         self._timer = None
         if not (self._connected and self._alive() and self.subscription and not self._in_flight
-                and not self.fatal):
+                and not self.fatal and not self.poll_exceeded):
             return
         full = self._send_subscription or self.member_epoch == 0
         self._in_flight = True
@@ -161,6 +169,38 @@ class ShareMembership:
         self._send_subscription = True
         self._schedule(self.retry_backoff_ms)
 
+    # -- max.poll.interval.ms ---------------------------------------------------------------------------
+    def _start_poll_timer(self) -> None:
+        if self._poll_timer is None and self._connected:
+            self._poll_timer = self._clock.call_at(self._last_poll_ms() + self.max_poll_interval_ms,
+                                                   self._check_poll_interval, priority=Priority.POLL_INTERVAL_CHECK)
+
+    def _check_poll_interval(self) -> None:
+        self._poll_timer = None
+        if not self._alive() or not self.subscription or self.fatal:
+            return
+        waited = self._clock.now_ms - self._last_poll_ms()
+        if waited < self.max_poll_interval_ms:
+            self._start_poll_timer()
+            return
+        text = (f"Application maximum poll interval ({self.max_poll_interval_ms}ms) exceeded by "
+                f"{waited - self.max_poll_interval_ms}ms")
+        self._trace("max_poll_exceeded", f"{text} (adjust max.poll.interval.ms for long-running message "
+                    "processing): leaving group", generation_id=self.member_epoch)
+        self._push_event(Message(error=KafkaError(ERR._MAX_POLL_EXCEEDED, text)))
+        subscription = self.subscription
+        self.leave()
+        self.subscription = subscription
+        self.poll_exceeded = True
+
+    def on_poll(self) -> None:
+        """The application polled: after a ``max.poll.interval.ms`` leave, join again (epoch 0)."""
+        if self.poll_exceeded:
+            self.poll_exceeded = False
+            self._start_poll_timer()
+            if self.subscription:
+                self._heartbeat_soon()
+
     # -- leaving ------------------------------------------------------------------------------------------
     def leave(self) -> None:
         """Send a leave heartbeat (epoch -1) if this member joined; forget the assignment."""
@@ -180,6 +220,7 @@ class ShareMembership:
             self._on_assignment()
 
     def stop_timers(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        for timer in (self._timer, self._poll_timer):
+            if timer is not None:
+                timer.cancel()
+        self._timer = self._poll_timer = None
