@@ -4,8 +4,8 @@ Owns ``share_states_frame`` (one row per stretch of one record in one state: Ava
 member, Acknowledged, Archived) and ``share_deliveries_frame`` (one row per record: how many times it was
 acquired, by whom, and how it ended). Derived from the broker's share trace events only (``share_acquired``,
 ``share_acknowledged``, ``share_lock_expired``, ``share_released``, ``share_archived``) plus ``append``
-(when a record entered the log) and ``client_crashed`` (crash marks). Lab layer (pandas); the engine never
-imports it.
+(when a record entered the log), ``client_crashed`` (crash marks) and a scenario's ``hang`` actions. Lab layer
+(pandas); the engine never imports it.
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ def share_states_frame(trace: Any, group: str, *, topic: str | None = None,
     "released (disconnect)", "delivery_count_limit", "appended"). Sorted by topic, partition, offset, from_ms.
     Text columns hold None (not NaN) where empty.
 
-    ``attrs``: ``end_ms``, ``group``, ``crashes`` (list of (time_ms, client_id) from ``client_crashed``),
+    ``attrs``: ``end_ms``, ``group``, ``crashes`` (list of (time_ms, client_id) from ``client_crashed``), ``hangs``
+    ((time_ms, app) of the scenario's ``hang`` actions: the app's client id is its name),
     ``lock_expiries`` (list of (time_ms, topic, partition, offset, client_id)), ``clients`` (client ids in
     order of first acquisition).
 
@@ -88,6 +89,7 @@ def share_states_frame(trace: Any, group: str, *, topic: str | None = None,
     rows: list[list] = []
     member_client: dict[str, str] = {}
     crashes: list[tuple[int, str]] = []
+    hangs: list[tuple[int, str]] = []
     expiries: list[tuple[int, str, int, int, str | None]] = []
     clients: list[str] = []
 
@@ -107,6 +109,9 @@ def share_states_frame(trace: Any, group: str, *, topic: str | None = None,
             continue
         if ev.kind == "client_crashed":
             crashes.append((ev.time_ms, f.get("client_id")))
+            continue
+        if ev.kind == "action" and f.get("action") == "hang":
+            hangs.append((ev.time_ms, (f.get("args") or {}).get("app")))
             continue
         if ev.kind not in _KINDS or f.get("group") != group or not want(f["topic"], int(f["partition"])):
             continue
@@ -143,7 +148,8 @@ def share_states_frame(trace: Any, group: str, *, topic: str | None = None,
     frame = frame.sort_values(["topic", "partition", "offset", "from_ms"], kind="stable").reset_index(drop=True)
     for col in ("partition", "offset", "delivery_count", "from_ms", "to_ms"):
         frame[col] = frame[col].astype("int64")
-    frame.attrs.update(end_ms=end_ms, group=group, crashes=crashes, lock_expiries=expiries, clients=clients)
+    frame.attrs.update(end_ms=end_ms, group=group, crashes=crashes, hangs=hangs, lock_expiries=expiries,
+                       clients=clients)
     return frame
 
 

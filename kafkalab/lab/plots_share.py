@@ -20,13 +20,13 @@ from .plots_common import (
     check_frame,
     count_axis,
     finish,
-    label_runs,
     legend_outside,
     new_axes,
     offset_ticks,
     offset_xlabel,
     plural,
     positions,
+    run_label,
     runs_text,
 )
 
@@ -36,7 +36,9 @@ _HALF = {ACQUIRED: 0.32, AVAILABLE: 0.07, ACKNOWLEDGED: 0.14, ARCHIVED: 0.22}
 STATE_LABELS = {AVAILABLE: "Available (waiting for a consumer)", ACKNOWLEDGED: "Acknowledged (accepted)",
                 ARCHIVED: "Archived (never delivered again)"}
 CRASH_LABEL = "crash: records released at once"
+_RELEASE_WITHIN_MS = 1_000   # a crashed holder's record released this soon after the crash counts as released by it
 EXPIRY_LABEL = "acquisition lock expired"
+HANG_LABEL = "hang: process alive, stuck in processing"
 
 
 def _colors(frame: pd.DataFrame) -> dict[str, str]:
@@ -59,8 +61,9 @@ def plot_share_states(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     A wide bar is the record Acquired, coloured by the consumer holding it (the legend names them); its
     delivery count is written in it from the second delivery on ("2nd"). A thin grey bar is Available, a
     green one Acknowledged, a hatched vermillion one Archived. A vermillion cross marks a record released
-    because its holder crashed (the crash is annotated with its time), a black triangle an expired acquisition
-    lock (the first is annotated with the lock's length). The time axis covers the whole run.
+    because its holder crashed (the crash is annotated with its time), a black plus a record whose holder hangs
+    (a scenario's ``hang`` action), a black triangle an expired acquisition lock (the first is annotated with
+    the lock's length). The time axis covers the whole run.
 
     Kafka: share-partition record states and acquisition locks (KIP-932,
     ``group.share.record.lock.duration.ms``, 30 s by default); a crash closes the connections and the broker
@@ -83,8 +86,9 @@ def plot_share_states(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
                     else palette.BLACK)
     for client, color in colors.items():
         if f"acquired by {client}" in boxes:
-            ax.add_collection(PolyCollection(boxes[f"acquired by {client}"], facecolors=color, edgecolors="none",
-                                             label=f"Acquired by {client}"))
+            # a white edge: back-to-back deliveries to one consumer stay separate bars
+            ax.add_collection(PolyCollection(boxes[f"acquired by {client}"], facecolors=color, edgecolors="white",
+                                             linewidth=1.0, label=f"Acquired by {client}"))
     for state, color in ((AVAILABLE, palette.MUTED), (ACKNOWLEDGED, palette.BLUISH_GREEN)):
         if state in boxes:
             ax.add_collection(PolyCollection(boxes[state], facecolors=color, edgecolors="none",
@@ -117,14 +121,15 @@ def _ordinal(n: int) -> str:
 
 
 def _marks(ax: Axes, frame: pd.DataFrame, lane: dict) -> int:
-    """Crash crosses and lock-expiry triangles on the records' lanes; annotate the first of each. The rows of
-    annotation text used above the lanes (0-2)."""
+    """Crash crosses, hang marks and lock-expiry triangles on the records' lanes; annotate the first of each.
+    The rows of annotation text used above the lanes (0-3)."""
     top = max(lane.values(), default=0)
     notes: list[tuple[float, float, str]] = []
     acquired = frame[frame["state"] == ACQUIRED]
     crossed: list[tuple[int, int]] = []
     for at_ms, client in frame.attrs.get("crashes", []):
-        held = acquired[(acquired["client_id"] == client) & (acquired["to_ms"] == at_ms)]
+        held = acquired[(acquired["client_id"] == client) & (acquired["from_ms"] <= at_ms)
+                        & (acquired["to_ms"] >= at_ms) & (acquired["to_ms"] < at_ms + _RELEASE_WITHIN_MS)]
         pts = [(int(at_ms), lane[(r.topic, int(r.partition), int(r.offset))]) for r in held.itertuples()]
         if pts:
             crossed += pts
@@ -133,6 +138,18 @@ def _marks(ax: Axes, frame: pd.DataFrame, lane: dict) -> int:
     if crossed:
         ax.plot([x for x, _ in crossed], [y for _, y in crossed], linestyle="none", marker="X", markersize=9,
                 color=palette.BAD, markeredgecolor="white", label=CRASH_LABEL, zorder=4)
+    paused: list[tuple[int, int]] = []
+    for at_ms, client in frame.attrs.get("hangs", []):
+        held = acquired[(acquired["client_id"] == client) & (acquired["from_ms"] <= at_ms)
+                        & (acquired["to_ms"] > at_ms)]
+        pts = [(int(at_ms), lane[(r.topic, int(r.partition), int(r.offset))]) for r in held.itertuples()]
+        if pts:
+            paused += pts
+            notes.append((at_ms, max(y for _x, y in pts), f"{client} hangs at {at_ms / 1000:g} s: connections open, "
+                                                           "nothing released"))
+    if paused:
+        ax.plot([x for x, _ in paused], [y for _, y in paused], linestyle="none", marker="P", markersize=9,
+                color=palette.BLACK, markeredgecolor="white", label=HANG_LABEL, zorder=4)
     expired = frame.attrs.get("lock_expiries", [])
     if expired:
         xs = [int(e[0]) for e in expired]
@@ -144,14 +161,14 @@ def _marks(ax: Axes, frame: pd.DataFrame, lane: dict) -> int:
                          & (acquired["to_ms"] == at)]
         held = f" {(at - int(since['from_ms'].iloc[0])) / 1000:g} s after {client or 'its holder'} acquired it" if len(
             since) else ""
-        notes.append((at, lane[(t, int(p), int(o))], f"lock expired at {at / 1000:g} s,{held}"))
+        notes.append((at, lane[(t, int(p), int(o))], f"lock expired at {at / 1000:.1f} s,{held}"))
     end_ms = max(int(frame.attrs.get("end_ms", 0)), 1)
-    for row, (x, y, text) in enumerate(sorted(notes)[:2]):
+    for row, (x, y, text) in enumerate(sorted(notes)[:3]):
         right = x / end_ms > 0.55
         ax.annotate(text, xy=(x, y + 0.3), xytext=(x, top + 0.55 + 0.75 * row), ha="right" if right else "left",
                     va="bottom", fontsize="small", color=palette.BLACK,
                     arrowprops={"arrowstyle": "-|>", "color": palette.BLACK, "linewidth": 0.8})
-    return min(len(notes), 2)
+    return min(len(notes), 3)
 
 
 def plot_delivery_counts(frame: pd.DataFrame, *, ax: Axes | None = None, limit: int | None = 5) -> Axes:
@@ -182,10 +199,9 @@ def plot_delivery_counts(frame: pd.DataFrame, *, ax: Axes | None = None, limit: 
         ax.axhline(limit, color=palette.BLACK, linestyle="--", linewidth=0.9,
                    label=f"group.share.delivery.count.limit ({limit})")
     again = [i for i, c in enumerate(counts) if c > 1]
-    rows = label_runs(ax, keys, xs, again, top, lambda a, b: f": {max(counts[a:b + 1])}×")
-    count_axis(ax, top, rows)
-    if limit:
-        ax.set_ylim(0, max(ax.get_ylim()[1], limit + 0.5))
+    highest = _label_counts(ax, keys, xs, counts)
+    count_axis(ax, top, 0)
+    ax.set_ylim(0, max(top + 0.5, highest + 0.5, (limit or 0) + 0.5))
     offset_ticks(ax, keys, xs)
     legend_outside(ax)
     archived = [i for i, s in enumerate(ends) if s == ARCHIVED]
@@ -195,6 +211,31 @@ def plot_delivery_counts(frame: pd.DataFrame, *, ax: Axes | None = None, limit: 
             f"{plural(len(archived), 'record')} archived{': ' + runs_text(keys, archived) if archived else ''}.")
     return finish(ax, "Delivery count per record (2 or more = delivered again)", offset_xlabel(keys), "deliveries",
                   text)
+
+
+def _label_counts(ax: Axes, keys: list[tuple], xs: list[float], counts: list[int]) -> float:
+    """Label each run of neighbouring records with the same count (2 or more) above its bars ("offset 3: 5×"),
+    one row higher where it would run into a label already placed; return the highest label's y (0: none)."""
+    lo, hi = ax.get_xlim()
+    per_char = 7.5 * 0.62 / 72 * (hi - lo) / (ax.figure.get_figwidth() * ax.get_position().width)
+    placed: list[tuple[float, float, float]] = []      # (x0, x1, y) of the labels placed
+    i = 0
+    while i < len(counts):
+        j = i
+        while (j + 1 < len(counts) and counts[j + 1] == counts[i] and keys[j + 1][:2] == keys[i][:2]
+               and keys[j + 1][2] == keys[j][2] + 1):
+            j += 1
+        if counts[i] > 1:
+            text = f"{run_label(keys, i, j)}: {counts[i]}×"
+            half = (len(text) + 1) * per_char / 2
+            centre = min(max((xs[i] + xs[j]) / 2, lo + half), hi - half)
+            y = counts[i] + 0.12
+            while any(centre - half < x1 and centre + half > x0 and abs(y - y0) < 0.4 for x0, x1, y0 in placed):
+                y += 0.42
+            placed.append((centre - half, centre + half, y))
+            ax.text(centre, y, text, ha="center", va="bottom", fontsize="small", color=palette.BLACK)
+        i = j + 1
+    return max((y for _a, _b, y in placed), default=0.0)
 
 
 __all__ = ["plot_delivery_counts", "plot_share_states"]

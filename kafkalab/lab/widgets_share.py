@@ -51,7 +51,7 @@ class SharePanel:
         **settings: initial values by control name's override (``fate="hang"``, ``lock_ms=15_000``, ...).
     """
 
-    def __init__(self, seed: int = 7, end_ms: int = 60_000, **settings: Any) -> None:
+    def __init__(self, seed: int = 7, end_ms: int = 40_000, **settings: Any) -> None:
         self.seed, self.end_ms = seed, end_ms
         self.values = {key: default for key, _choices, default in SETTINGS.values()}
         self.values["lock_ms"] *= 1000

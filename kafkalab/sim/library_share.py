@@ -29,7 +29,7 @@ def _broker(lock_ms: int, delivery_limit: int) -> dict:
 def share_group_crash(seed: int = 7, records: int = 9, consumers: int = 3, partitions: int = 1,
                       processing_ms: int = 2_000, fate: str = "crash", fate_ms: int = 3_000,
                       poison: str | None = None, release_once: bool = False, lock_ms: int = LOCK_MS,
-                      delivery_limit: int = DELIVERY_LIMIT, produce_ms: int = 1_000, end_ms: int = 60_000,
+                      delivery_limit: int = DELIVERY_LIMIT, produce_ms: int = 1_000, end_ms: int = 40_000,
                       max_poll_records: int = 1, audit: bool = False) -> Scenario:
     """Three share consumers read one partition; each record is acquired by one of them, locked, and acknowledged
     on its own. The third one dies holding a record: after a crash another consumer gets it at once (delivery
