@@ -393,3 +393,68 @@ def test_max_poll_interval_leaves_the_group_and_the_next_poll_rejoins(broker):
     after = [f for api, f in b.requests[mark:] if api == "ShareGroupHeartbeat"][len(beats):]
     assert after[0]["member_epoch"] == 0 and after[0]["member_id"] == c._membership.member_id
     c.close()
+
+
+def test_commit_sync_timeout_gives_request_timed_out(broker, monkeypatch):
+    b = broker([b"a"])
+    cluster = kafkalab.Cluster(seed=1)
+    c = _consumer(cluster)
+    c.subscribe(["t"])
+    assert c.poll(1).count() == 1
+    monkeypatch.setitem(apis.HANDLERS, "ShareAcknowledge", lambda cluster, respond, **f: None)   # never answers
+    start = cluster.now_ms
+    (tp, exc), = c.commit_sync(0.5).items()
+    assert cluster.now_ms - start == 500
+    assert tp.error.code() == kafkalab.KafkaError.REQUEST_TIMED_OUT and exc.args[0].code() == tp.error.code()
+    assert b.state[0][0] == "Acquired"
+
+
+def test_an_acquired_offset_without_a_record_is_acknowledged_as_gap(broker):
+    """A control record inside an acquired range is never handed out; the client sends GAP (0) for it."""
+    b = broker([b"a", b"marker", b"c"])
+    cluster = kafkalab.Cluster(seed=1)
+    real_fetch = b.fetch
+
+    def fetch(cluster, respond, **f):
+        def hide_marker(res):
+            for part in res.partitions.values():
+                for batch in part.records:
+                    if batch.base_offset == 1:
+                        batch.control = "COMMIT"
+            respond(res)
+        real_fetch(cluster, hide_marker, **f)
+    apis.HANDLERS["ShareFetch"] = fetch
+    c = _consumer(cluster)
+    c.subscribe(["t"])
+    assert [m.offset() for m in c.poll(1)] == [0, 2]
+    c.poll(0.1)
+    fetch2 = [f for api, f in b.requests if api == "ShareFetch"][1]
+    assert fetch2["acknowledgements"] == {("t", 0): [(0, 2, [1, 0, 1])]}
+    c.close()
+
+
+def test_session_error_reopens_the_share_session(broker, monkeypatch):
+    b = broker([b"a", b"b"])
+    cluster = kafkalab.Cluster(seed=1)
+    c = _consumer(cluster, **{"max.poll.records": 1})
+    c.subscribe(["t"])
+    assert c.poll(1).count() == 1
+    real_fetch = b.fetch
+    failed = []
+
+    def fetch(cluster, respond, **f):
+        if not failed:
+            failed.append(f["share_session_epoch"])
+            b.requests.append(("ShareFetch", f))
+            respond(SimpleNamespace(error_code=122, partitions={}))
+            return
+        real_fetch(cluster, respond, **f)
+    monkeypatch.setitem(apis.HANDLERS, "ShareFetch", fetch)
+    calls = []
+    c.set_acknowledgement_commit_callback(lambda offsets, exc: calls.append(exc))
+    batch = c.poll(1)
+    assert [m.offset() for m in batch] == [1]
+    epochs = [f["share_session_epoch"] for api, f in b.requests if api == "ShareFetch"]
+    assert epochs == [0, 1, 0]
+    assert calls[0].args[0].code() == kafkalab.KafkaError.SHARE_SESSION_NOT_FOUND     # the piggybacked ACCEPT failed
+    c.close()

@@ -185,7 +185,8 @@ class Message:
         return e if e is not None and e >= 0 else None
 
     def delivery_count(self) -> int | None:
-        """Share-consumer delivery count; None for a standard consumer or a producer (share groups not modelled)."""
+        """How many times the share group has delivered this record (1 the first time; ``ShareConsumer`` records
+        only). None for a record of a standard consumer and for a producer's message."""
         return self._delivery_count
 
     def deserialized_key(self) -> Any:

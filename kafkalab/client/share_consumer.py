@@ -250,6 +250,7 @@ class ShareConsumer(ClientCore):
     def _poll_batch(self, wait_ms: int | None) -> Messages:
         clock = self._clock
         deadline = None if wait_ms is None else clock.now_ms + wait_ms
+        marked = self._ledger.pending()     # marks of earlier batches: sent now, on a ShareFetch or alone
         while True:
             self._serve_callbacks()
             if not self._alive:
@@ -257,8 +258,8 @@ class ShareConsumer(ClientCore):
             if self._buffer:
                 batch, self._buffer = self._buffer, []
                 self._batch = batch
-                if self._ledger.pending():
-                    self._send_acknowledge()
+                if marked and self._ledger.pending():
+                    self._send_acknowledge()        # no fetch went out in this poll to carry them
                 return Messages(batch)
             self._maybe_fetch()
             remaining = None if deadline is None else max(0, deadline - clock.now_ms)
@@ -481,7 +482,8 @@ class ShareConsumer(ClientCore):
 
         Returns a dict TopicPartition -> None (accepted) or ``KafkaException`` (e.g. ``INVALID_RECORD_STATE``
         after the lock expired); ``{}`` when nothing was marked. The keys' ``offset`` is 0 (meaningless), as
-        confluent-kafka's. Simplification: a timeout gives ``_TIMED_OUT`` for each partition (unverified).
+        confluent-kafka's. A timeout gives ``REQUEST_TIMED_OUT`` for each partition (librdkafka translates its
+        local ``_TIMED_OUT`` so, ``rd_kafka_share_translate_app_err``).
 
         Kafka: confluent-kafka ``ShareConsumer.commit_sync``; ShareAcknowledge (79).
         """
@@ -502,7 +504,11 @@ class ShareConsumer(ClientCore):
             self._clock.run_until(self._clock.now_ms)
             result = holder["result"]
         else:
-            result = {TopicPartition(t, p, 0): KafkaException(KafkaError(ERR._TIMED_OUT)) for t, p in acks}
+            result = {}
+            for t, p in acks:
+                key = TopicPartition(t, p, 0)
+                key.error = KafkaError(ERR.REQUEST_TIMED_OUT)
+                result[key] = KafkaException(key.error)
         self._serve_callbacks()
         return result
 
