@@ -23,7 +23,8 @@ def broker(monkeypatch: pytest.MonkeyPatch) -> dict:
                        assignor_name="simple", members=answers["members"])
             return {gid: NS(value=group, error=None)}
         if api == "DescribeShareGroupOffsets":
-            return answers["offsets"]
+            gid = fields["group_ids"][0]
+            return {gid: NS(value=NS(group_id=gid, partitions=answers["offsets"]), error=None)}
         if api == "FindCoordinator":
             return NS(node=NS(host="localhost", port=9092, node_id=1))
         raise AssertionError(api)
@@ -33,12 +34,12 @@ def broker(monkeypatch: pytest.MonkeyPatch) -> dict:
 
 
 def _member(mid: str, client: str, tps: list) -> NS:
-    return NS(member_id=mid, client_id=client, member_epoch=3, assignment=tps)
+    return NS(member_id=mid, client_id=client, client_host="/127.0.0.1", member_epoch=3, assignment=tps)
 
 
 def test_share_describe_offsets_start_offset_and_lag(broker: dict) -> None:
     """Default --offsets: GROUP TOPIC PARTITION START-OFFSET LAG, '-' where the broker has no value."""
-    broker["offsets"] = {("tasks", 1): (-1, None, None), ("tasks", 0): (7, 0, 2)}
+    broker["offsets"] = {("tasks", 1): (-1, None), ("tasks", 0): (7, 2)}
     out, err = cmd.describe_share_offsets_text(None, "workers")
     assert [line.split() for line in out.splitlines()] == [
         ["GROUP", "TOPIC", "PARTITION", "START-OFFSET", "LAG"], ["workers", "tasks", "0", "7", "2"],

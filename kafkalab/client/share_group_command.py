@@ -17,8 +17,9 @@ from typing import Any
 
 from .base import admin_request
 
-_HOST = "/127.0.0.1"
 _MISSING = "-"
+#: Simplification: kafkalab's partitions have one leader that never changes, so the leader epoch is 0.
+_LEADER_EPOCH = 0
 
 
 def described_share_group(cluster: Any, group_id: str) -> Any:
@@ -65,20 +66,22 @@ def describe_share_offsets_text(cluster: Any, group_id: str, *, verbose: bool = 
     START-OFFSET is the share-partition start offset (SPSO: every offset below it is Acknowledged or
     Archived), not a committed offset; LAG is the number of records from there to the end of the partition
     not yet delivery-complete (KIP-1226). ``-`` where the broker has no value (a partition the group never
-    fetched). One row per share-partition the group has state for, sorted by topic and partition.
+    fetched). One row per share-partition the group has state for, sorted by topic and partition. LEADER-EPOCH
+    is always 0 here (kafkalab does not move partition leaders).
 
     Kafka: ``ShareGroupCommand.printOffsets`` (``Admin.listShareGroupOffsets``). Simplification: the LAG column
     is in the 2026 tool; the release that added it is unverified (4.2?).
     """
     if described_share_group(cluster, group_id) is None:
         return _state_message(group_id, None)
-    offsets = admin_request(cluster, "DescribeShareGroupOffsets", group_id=group_id)
+    result = admin_request(cluster, "DescribeShareGroupOffsets", group_ids=[group_id])[group_id]
+    offsets = result.value.partitions if result.error is None and result.value is not None else {}
     if not offsets:
         return f"Share group '{group_id}' has no offset information.", ""
     header = ["GROUP", "TOPIC", "PARTITION", *(["LEADER-EPOCH"] if verbose else []), "START-OFFSET", "LAG"]
     rows = []
-    for (topic, partition), (start, epoch, lag) in sorted(offsets.items()):
-        shown = [_MISSING if v is None or v == -1 else str(v) for v in (epoch, start, lag)]
+    for (topic, partition), (start, lag) in sorted(offsets.items()):
+        shown = [_MISSING if v is None or v == -1 else str(v) for v in (_LEADER_EPOCH, start, lag)]
         rows.append([group_id, topic, str(partition), *(shown if verbose else shown[1:])])
     minimum = [max(15, len(group_id)), 15, 10, *([13] if verbose else []), 13, 0]
     return _pad(header, rows, minimum), ""
@@ -103,7 +106,7 @@ def describe_share_members_text(cluster: Any, group_id: str, *, verbose: bool = 
               "ASSIGNMENT"]
     rows = []
     for m in sorted(group.members, key=lambda m: m.member_id):
-        row = [group_id, m.member_id, _HOST, m.client_id, str(len(m.assignment))]
+        row = [group_id, m.member_id, m.client_host, m.client_id, str(len(m.assignment))]
         rows.append([*row, *([str(m.member_epoch)] if verbose else []), _assignment(m.assignment)])
     minimum = [max(15, len(group_id)), 15, 15, 15, 12, *([13] if verbose else []), 0]
     return _pad(header, rows, minimum), err
