@@ -448,3 +448,110 @@ def test_describe_group_and_offsets():
     assert desc["nope"].error.code() == ERR.GROUP_ID_NOT_FOUND
     offs = _ask(cluster, "DescribeShareGroupOffsets", group_ids=[G])[G].value
     assert offs.partitions == {("t", 0): (2, 3), ("t", 1): (0, 0)}
+
+
+# -- more edges ------------------------------------------------------------------------------------------------
+def test_connection_closed_cancels_a_waiting_fetch():
+    cluster = _cluster()
+    a, b = Member(cluster, "a"), Member(cluster, "b")
+    a.hb()
+    b.hb()
+    answers = []
+    apis.handle(cluster, "ShareFetch", answers.append, group_id=G, member_id=a.member_id, share_session_epoch=0,
+                max_wait_ms=None, max_records=10, partitions=[("t", 0)], acknowledgements={}, client_id="a")
+    apis.connection_closed(cluster, "a", [a.member_id])
+    _produce(cluster, 2)
+    assert answers == []                                         # the dead client's long poll acquires nothing
+    assert _offsets(b.fetch()) == [(0, 1), (1, 1)]
+
+
+def test_session_epoch_wraps_to_one():
+    cluster = _cluster()
+    a = Member(cluster, "a")
+    a.hb()
+    a.fetch()
+    cluster.share_partitions.sessions[(G, a.member_id)].epoch = 2**31 - 1
+    assert a.fetch(epoch=2**31 - 1).error_code == 0
+    assert a.fetch(epoch=1).error_code == 0
+
+
+def test_leave_releases_and_member_left():
+    cluster = _cluster()
+    _produce(cluster, 2)
+    a, b = Member(cluster, "a"), Member(cluster, "b")
+    a.hb()
+    b.hb()
+    a.fetch()
+    assert a.hb(epoch=-1).error_code == 0
+    assert _kinds(cluster, "share_released")[0].fields["cause"] == "member_left"
+    assert _offsets(b.fetch()) == [(0, 2), (1, 2)]
+
+
+def test_renew_extends_the_lock_and_gap():
+    cluster = _cluster()
+    _produce(cluster, 2)
+    a = Member(cluster, "a")
+    a.hb()
+    a.fetch()
+    cluster.advance(20_000)
+    a.hb()
+    assert a.ack({("t", 0): [(0, 1, [4])]}).partitions[("t", 0)] == 0      # RENEW (Kafka 4.2)
+    cluster.advance(20_000)                                                 # past the first deadline
+    a.hb()
+    assert not _kinds(cluster, "share_lock_expired")
+    assert a.ack({("t", 0): [(0, 1, [0, 1])]}).partitions[("t", 0)] == 0   # GAP for 0, ACCEPT for 1
+    sp = cluster.share_partitions.share_partition(G, "t", 0)
+    assert sp.start_offset == 2
+    assert a.ack({("t", 0): [(0, 0, [7])]}).partitions[("t", 0)] == ERR.INVALID_REQUEST
+
+
+def test_max_records_spans_partitions_and_heterogeneous_assignment():
+    cluster = _cluster(partitions=2)
+    cluster.create_topic("u", 1)
+    _produce(cluster, 3, partition=0)
+    _produce(cluster, 3, partition=1)
+    a = Member(cluster, "a")
+    a.hb()
+    res = a.fetch(max_records=4)
+    assert len(_offsets(res, ("t", 0))) + len(_offsets(res, ("t", 1))) == 4
+    out = simple_assignment({"a": frozenset({"t"}), "b": frozenset({"t", "u"})}, {"t": 2, "u": 1}, {})
+    assert out["b"] >= {("u", 0)} and ("u", 0) not in out["a"]
+    assert len(out["a"] & {("t", 0), ("t", 1)}) == 1 and len(out["b"] & {("t", 0), ("t", 1)}) == 1
+
+
+def test_reset_by_duration():
+    cluster = _cluster(earliest=False, **{"share.auto.offset.reset": "by_duration:PT10S"})
+    _produce(cluster, 2)                 # at 0 ms
+    cluster.advance(20_000)
+    _produce(cluster, 1)                 # at 20 s: offset 2
+    cluster.advance(5_000)
+    a = Member(cluster, "a")
+    a.hb()
+    assert _offsets(a.fetch()) == [(2, 1)]
+
+
+def test_delete_share_group():
+    cluster = _cluster()
+    a = Member(cluster, "a")
+    a.hb()
+    a.fetch()
+    assert _ask(cluster, "DeleteGroups", group_ids=[G]) == {G: ERR.NON_EMPTY_GROUP}
+    a.hb(epoch=-1)
+    assert _ask(cluster, "DeleteGroups", group_ids=[G]) == {G: 0}
+    assert cluster.share_partitions.share_partition(G, "t", 0, create=False) is None
+    assert _ask(cluster, "ShareGroupDescribe", group_ids=[G])[G].error.code() == ERR.GROUP_ID_NOT_FOUND
+
+
+def test_same_seed_same_trace():
+    def run():
+        cluster = _cluster(partitions=2)
+        _produce(cluster, 5)
+        ms = [Member(cluster, n) for n in "abc"]
+        for m in ms:
+            m.hb()
+        for m in ms:
+            m.fetch(max_records=2)
+        apis.connection_closed(cluster, "b", [ms[1].member_id])
+        cluster.advance(60_000)
+        return cluster.trace.text().split("\n", 1)[1]       # past cluster_started (its name differs)
+    assert run() == run()

@@ -37,6 +37,7 @@ AckBatches = dict[TopicPartition, list[tuple[int, int, list[int]]]]
 #: Share session epochs with a meaning (``ShareRequestMetadata``).
 INITIAL_EPOCH = 0
 FINAL_EPOCH = -1
+_INT32_MAX = 2**31 - 1
 
 
 class ShareFetchPartition(NamedTuple):
@@ -135,7 +136,7 @@ class SharePartitionManager:
             return 0, session
         if epoch != session.epoch:
             return ERR.INVALID_SHARE_SESSION_EPOCH, None
-        session.epoch += 1
+        session.epoch = 1 if epoch >= _INT32_MAX else epoch + 1      # ShareRequestMetadata.nextEpoch
         return 0, session
 
     def _close_session(self, session: ShareSession, cause: str, reason: str) -> None:
