@@ -458,3 +458,27 @@ def test_session_error_reopens_the_share_session(broker, monkeypatch):
     assert epochs == [0, 1, 0]
     assert calls[0].args[0].code() == kafkalab.KafkaError.SHARE_SESSION_NOT_FOUND     # the piggybacked ACCEPT failed
     c.close()
+
+
+def test_calls_from_inside_the_acknowledgement_callback_are_refused(broker):
+    broker([b"a"])
+    cluster = kafkalab.Cluster(seed=1)
+    c = _consumer(cluster)
+    seen = []
+
+    def cb(offsets, exc):
+        for name, call in (("poll", lambda: c.poll(0)), ("commit_sync", c.commit_sync), ("close", c.close),
+                           ("subscribe", lambda: c.subscribe(["t"])), ("subscription", c.subscription)):
+            try:
+                call()
+            except IllegalStateException as e:
+                seen.append((name, str(e)))
+    c.set_acknowledgement_commit_callback(cb)
+    c.subscribe(["t"])
+    assert c.poll(1).count() == 1
+    c.commit_sync()
+    text = "Share consumer methods are not accessible from user-defined acknowledgement commit callback"
+    assert seen == [("poll", text), ("commit_sync", text), ("close", text),
+                    ("subscribe", "Failed to subscribe: Local: Erroneous state"),
+                    ("subscription", "Failed to get subscription: Local: Erroneous state")]
+    c.close()

@@ -33,6 +33,7 @@ CLOSE_EPOCH = -1                # closes the share session: the broker releases 
 _INT32_MAX = 2**31 - 1
 _SESSION_ERRORS = frozenset({ERR.SHARE_SESSION_NOT_FOUND, ERR.INVALID_SHARE_SESSION_EPOCH})
 _CLOSED = "Share consumer closed"
+_IN_CALLBACK = "Share consumer methods are not accessible from user-defined acknowledgement commit callback"
 
 
 def _real_number(value: Any) -> None:
@@ -126,6 +127,7 @@ class ShareConsumer(ClientCore):
         self._fetch = None                      # the ShareFetch in flight
         self._fetch_backoff_until = -1
         self._ack_cb: Callable | None = None
+        self._in_ack_cb = False                 # the acknowledgement commit callback is running
         self._ack_requests = 0                  # ShareAcknowledge requests not yet answered
 
     # -- plumbing ----------------------------------------------------------------------------------------
@@ -159,6 +161,12 @@ class ShareConsumer(ClientCore):
         if self._closed:
             raise IllegalStateException(_CLOSED)
 
+    def _check_not_in_callback(self, what: str | None = None) -> None:
+        """librdkafka refuses the share consumer's own calls from inside the acknowledgement commit callback
+        (``rd_kafka_share_acquire``: ``_STATE``); ``what`` prefixes the text as confluent-kafka does."""
+        if self._in_ack_cb:
+            raise IllegalStateException(_IN_CALLBACK if what is None else f"{what}: {KafkaError(ERR._STATE).str()}")
+
     def __enter__(self):
         """``with ShareConsumer(conf) as c:``; as confluent-kafka's, entering a closed one does not raise."""
         if self._crashed:
@@ -182,6 +190,7 @@ class ShareConsumer(ClientCore):
         if not isinstance(topics, list):
             raise TypeError("expected list of topic unicode strings")
         names = [t if isinstance(t, str) else str(t) for t in topics]
+        self._check_not_in_callback("Failed to subscribe")
         if not names:
             self.unsubscribe()
             return
@@ -196,6 +205,7 @@ class ShareConsumer(ClientCore):
         session closes); marked acknowledgements are still sent by the next commit or close.
         """
         self._check_usable()
+        self._check_not_in_callback("Failed to unsubscribe")
         if self._membership.subscription:
             self._cancel_fetch()
             self._membership.unsubscribe()
@@ -203,6 +213,7 @@ class ShareConsumer(ClientCore):
     def subscription(self) -> list[str]:
         """The current subscription (a new list)."""
         self._check_usable()
+        self._check_not_in_callback("Failed to get subscription")
         return list(self._membership.subscription)
 
     def _on_assignment(self) -> None:
@@ -230,6 +241,7 @@ class ShareConsumer(ClientCore):
         self._check_usable()
         _real_number(timeout)
         wait_ms = timeout_ms(timeout, "poll")
+        self._check_not_in_callback()
         if not self._membership.subscription:
             raise IllegalStateException("Consumer is not subscribed to any topics")
         if self._mode == EXPLICIT:
@@ -402,6 +414,7 @@ class ShareConsumer(ClientCore):
         self._mark("Failed to acknowledge offset", topic, partition, offset, kind)
 
     def _mark(self, what: str, topic: str | None, partition: int | None, offset: int | None, kind: int) -> None:
+        self._check_not_in_callback(what)
         if self._mode == IMPLICIT:
             raise IllegalStateException(f"{what}: {KafkaError(ERR._STATE).str()}")
         if kind not in (1, 2, 3) or topic is None or partition is None or partition < 0 or offset is None \
@@ -463,7 +476,11 @@ class ShareConsumer(ClientCore):
     def _run_ack_callback(self, offsets: dict, exc: Any) -> None:
         cb = self._ack_cb
         if cb is not None:
-            cb(offsets, exc)
+            self._in_ack_cb = True
+            try:
+                cb(offsets, exc)
+            finally:
+                self._in_ack_cb = False
 
     def set_acknowledgement_commit_callback(self, callback: Callable | None) -> None:
         """Set (or with None clear) ``callback(offsets, exception)``: ``offsets`` a dict TopicPartition ->
@@ -475,6 +492,7 @@ class ShareConsumer(ClientCore):
         self._check_usable()
         if callback is not None and not callable(callback):
             raise TypeError("callback must be callable or None")
+        self._check_not_in_callback()
         self._ack_cb = callback
 
     def commit_sync(self, timeout: float = 60) -> dict[TopicPartition, KafkaException | None]:
@@ -490,6 +508,7 @@ class ShareConsumer(ClientCore):
         self._check_usable()
         _real_number(timeout)
         wait_ms = timeout_ms(timeout, "commit_sync")
+        self._check_not_in_callback()
         self._implicit_accept()
         if not self._ledger.pending():
             self._serve_callbacks()
@@ -521,6 +540,7 @@ class ShareConsumer(ClientCore):
         if args:
             raise TypeError(f"ShareConsumer.commit_async() takes no arguments ({len(args)} given)")
         self._check_usable()
+        self._check_not_in_callback()
         self._implicit_accept()
         self._send_acknowledge()
         self._serve_callbacks()
@@ -546,6 +566,7 @@ class ShareConsumer(ClientCore):
         if self._closed:
             return None
         self._check_usable()
+        self._check_not_in_callback()
         self._cancel_fetch()
         if self._cluster is not None:
             sent = self._send_acknowledge(close=True) if self._session_epoch != 0 else None
