@@ -242,8 +242,7 @@ class ShareConsumer(ClientCore):
         _real_number(timeout)
         wait_ms = timeout_ms(timeout, "poll")
         self._check_not_in_callback()
-        if not self._membership.subscription:
-            raise IllegalStateException("Consumer is not subscribed to any topics")
+        self._serve_callbacks()
         if self._mode == EXPLICIT:
             left = self._ledger.unmarked(self._batch)
             if left:
@@ -251,6 +250,8 @@ class ShareConsumer(ClientCore):
         elif self._mode == IMPLICIT:
             self._ledger.accept_all(self._batch)
         self._batch = []
+        if not self._membership.subscription:       # checked after the two above, as rd_kafka_share_poll does
+            raise IllegalStateException("Consumer is not subscribed to any topics")
         self._in_poll = True
         try:
             self._membership.on_poll()
@@ -509,6 +510,7 @@ class ShareConsumer(ClientCore):
         _real_number(timeout)
         wait_ms = timeout_ms(timeout, "commit_sync")
         self._check_not_in_callback()
+        self._serve_callbacks()
         self._implicit_accept()
         if not self._ledger.pending():
             self._serve_callbacks()
@@ -541,9 +543,9 @@ class ShareConsumer(ClientCore):
             raise TypeError(f"ShareConsumer.commit_async() takes no arguments ({len(args)} given)")
         self._check_usable()
         self._check_not_in_callback()
+        self._serve_callbacks()
         self._implicit_accept()
         self._send_acknowledge()
-        self._serve_callbacks()
 
     def set_sasl_credentials(self, username: str, password: str) -> None:
         """Accepted and ignored: kafkalab has no SASL."""
