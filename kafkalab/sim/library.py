@@ -439,3 +439,14 @@ def lost_ack_duplicate(seed: int = 7, end_ms: int = 20_000) -> Scenario:
     sc.lose_produce_response(topic="plain", at_ms=2_000)
     sc.lose_produce_response(topic="idem", at_ms=2_000)
     return sc
+
+
+# -- Q1 as asked: share groups (KIP-932), notebook 09 --------------------------------------------------------
+def _register_share_scenarios() -> None:
+    from . import library_share
+
+    for name, fn in library_share.BUILDERS.items():
+        _scenario(name)(fn)
+
+
+_register_share_scenarios()
