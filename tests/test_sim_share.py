@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-import kafkalab
 from kafkalab.sim import Scenario, ShareConsumerApp
 
 
@@ -44,7 +43,6 @@ def test_share_app_refuses_bad_settings(spec: dict, text: str) -> None:
         _app(**spec)
 
 
-@pytest.mark.skipif(not hasattr(kafkalab, "ShareConsumer"), reason="kafkalab.ShareConsumer not there yet")
 def test_share_app_actions_enter_the_script() -> None:
     """add_share_consumer and hang are script actions: the saved script holds them, and from_json rebuilds it."""
     sc = Scenario(seed=1, name="share-script", topics={"tasks": {"partitions": 1}})
