@@ -41,9 +41,10 @@ ck = pytest.importorskip("confluent_kafka")
 import kafkalab  # noqa: E402
 
 RUN_MOCK = os.environ.get("KAFKALAB_LIBRDKAFKA_MOCK") == "1"
-HAVE_LAB = hasattr(kafkalab, "ShareConsumer")
+HAVE_CLIENT = hasattr(kafkalab, "ShareConsumer")
+HAVE_LAB = HAVE_CLIENT and hasattr(kafkalab.Cluster, "set_group_config")     # the broker side of share groups
 BACKENDS = [
-    pytest.param("kafkalab", marks=pytest.mark.skipif(not HAVE_LAB, reason="kafkalab.ShareConsumer not built yet")),
+    pytest.param("kafkalab", marks=pytest.mark.skipif(not HAVE_LAB, reason="kafkalab share groups not built yet")),
     pytest.param("librdkafka-mock", marks=pytest.mark.skipif(
         not RUN_MOCK, reason="set KAFKALAB_LIBRDKAFKA_MOCK=1 to run against librdkafka's mock cluster (~15 s)")),
 ]
@@ -341,7 +342,7 @@ def _construct(module, conf: dict) -> tuple:
     return ("ok",)
 
 
-needs_lab = pytest.mark.skipif(not HAVE_LAB, reason="kafkalab.ShareConsumer not built yet")
+needs_lab = pytest.mark.skipif(not HAVE_CLIENT, reason="kafkalab.ShareConsumer not built yet")
 
 
 @needs_lab

@@ -10,10 +10,13 @@ resumes, closes, produces and virtual time (past the lock duration and the sessi
   Acquired by two consumers at once; its delivery count rises by one per acquisition and never passes
   ``group.share.delivery.count.limit`` (5); a delivery that ends at the limit archives the record; every offset below
   the share-partition start offset (SPSO) is Acknowledged or Archived;
+- the broker's own window (``SharePartition.snapshot()``, ``start_offset``) equals the replayed model;
 - client side, from what the consumers were handed and what their acknowledgement-commit callbacks reported: a
   record's delivery count strictly increases from one delivery to the next and never exceeds the limit; a record
   whose ACCEPT or REJECT was confirmed, or that was delivered at the limit and then released, is never delivered
-  again; an explicit-mode poll with records still unacknowledged raises IllegalStateException with librdkafka's text;
+  again; an explicit-mode poll with records still unacknowledged raises IllegalStateException with librdkafka's text.
+  A record handed out after its lock expired in the client's buffer (fetched by an earlier ``poll(0)``) is counted
+  as stale and only range-checked;
 - acknowledgements never touch the log: the log start offset stays 0 and the log end offset counts every record
   produced.
 
@@ -30,8 +33,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 import kafkalab
 
-if not hasattr(kafkalab, "ShareConsumer"):
-    pytest.skip("kafkalab.ShareConsumer not built yet", allow_module_level=True)
+if not hasattr(kafkalab, "ShareConsumer") or not hasattr(kafkalab.Cluster, "set_group_config"):
+    pytest.skip("kafkalab.ShareConsumer / share groups on the broker not built yet", allow_module_level=True)
 
 from kafkalab import AcknowledgeType, IllegalStateException, Producer, ShareConsumer
 
@@ -94,8 +97,8 @@ class ShareGroupMachine(RuleBasedStateMachine):
         self.steps: list[tuple[str, dict]] = []
 
     @initialize(partitions=st.integers(1, 3), pattern=st.lists(st.sampled_from(ACK_TYPES), min_size=1, max_size=6),
-                max_poll_records=st.sampled_from([1, 3, 500]), initial_members=st.integers(0, 3),
-                initial_records=st.integers(0, 6))
+                max_poll_records=st.sampled_from([1, 3, 500]), initial_members=st.integers(1, 3),
+                initial_records=st.integers(1, 8))
     def start(self, **params):
         self.params = params
         self.cluster = kafkalab.Cluster(seed=5)
@@ -114,6 +117,7 @@ class ShareGroupMachine(RuleBasedStateMachine):
         self.trace_seen = 0
         self.state: dict[tuple[int, int], tuple[str, str | None, int]] = {}     # -> (state, member, dc)
         self.spso: dict[int, int] = {}
+        self.acquired_by: dict[tuple[int, int], str] = {}    # client.id of the latest acquisition
         self.do_produce(params["initial_records"])
         for i in range(params["initial_members"]):
             self.do_add_consumer("explicit" if i % 2 else "implicit")
@@ -165,7 +169,7 @@ class ShareGroupMachine(RuleBasedStateMachine):
         """Every member that is not hung polls (0.5 s) and acknowledges its whole batch, ``rounds`` times."""
         self._step("work", rounds=rounds)
 
-    @rule(ms=st.sampled_from([100, 2_000, 16_000, 50_000]))
+    @rule(ms=st.sampled_from([100, 2_000, 16_000, 16_000, 50_000]))
     def advance(self, ms):
         """Virtual time passes with nobody polling: locks expire, sessions time out."""
         self._step("advance", ms=ms)
@@ -174,6 +178,11 @@ class ShareGroupMachine(RuleBasedStateMachine):
     def produce(self, count):
         """Produce ``count`` records round robin over the partitions."""
         self._step("produce", count=count)
+
+    @rule(count=st.integers(1, 8), who=st.integers(0, MAX_LIVE - 1))
+    def produce_and_take(self, count, who):
+        """Produce ``count`` records, then one member (hung or not) polls once and holds what it got."""
+        self._step("produce_and_take", count=count, who=who)
 
     # -- the steps (replayable without Hypothesis) -------------------------------------------------------
     def _step(self, name: str, **kwargs) -> None:
@@ -211,16 +220,19 @@ class ShareGroupMachine(RuleBasedStateMachine):
                     self.finished[key] = "released at the limit"
 
     def _send_point(self, m: Member) -> None:
-        """A poll, commit or close sends what ``m`` acknowledged (implicit: accepts the whole last batch)."""
+        """A poll, commit or close sends what ``m`` acknowledged (implicit: accepts the whole last batch); in explicit
+        mode the records not acknowledged stay in the batch, unacknowledged."""
         if m.mode == "implicit":
             for r in m.batch:
                 m.pending[(r.partition(), r.offset())] = ("ACCEPT", r.delivery_count())
+            m.batch = []
         else:
-            for key, kind in m.acked.items():
-                dc = next(r.delivery_count() for r in m.batch if (r.partition(), r.offset()) == key)
-                m.pending[key] = (kind, dc)
+            for r in m.batch:
+                key = (r.partition(), r.offset())
+                if key in m.acked:
+                    m.pending[key] = (m.acked[key], r.delivery_count())
+            m.batch = [r for r in m.batch if (r.partition(), r.offset()) not in m.acked]
         m.acked = {}
-        m.batch = []
 
     def do_poll(self, who: int, timeout: float) -> None:
         m = self._member(who)
@@ -237,6 +249,7 @@ class ShareGroupMachine(RuleBasedStateMachine):
             raise AssertionError(f"{m.name}: poll with {missing} records unacknowledged was not refused")
         self._send_point(m)
         batch = m.c.poll(timeout)
+        self._replay_trace()
         records = []
         for r in batch:
             if r.error() is not None:
@@ -249,9 +262,16 @@ class ShareGroupMachine(RuleBasedStateMachine):
             event(f"batch of {min(len(records), 4)}{'+' if len(records) > 4 else ''}")
 
     def _delivered(self, m: Member, r) -> None:
+        """Client-side checks of one record handed out by poll. A record whose lock already expired while it waited
+        in the client (fetched by an earlier ``poll(0)``) is handed out stale: it is no longer ``m``'s, so only its
+        delivery count range is checked (its acknowledgement will fail with INVALID_RECORD_STATE)."""
         key = (r.partition(), r.offset())
         dc = r.delivery_count()
         assert isinstance(dc, int) and 1 <= dc <= LIMIT, (m.name, key, dc)
+        state, _member, model_dc = self.state.get(key, ("Available", None, 0))
+        if not (state == "Acquired" and self.acquired_by.get(key) == m.name and model_dc == dc):
+            event("stale record handed out (its lock expired in the client's buffer)")
+            return
         assert key not in self.finished, f"{m.name} got {key} (dc {dc}) after it finished: {self.finished[key]}"
         assert dc > self.last_dc.get(key, 0), f"{m.name} got {key} with dc {dc} after dc {self.last_dc[key]}"
         assert r.value() == b"p%d-%d" % key, (key, r.value())
@@ -327,6 +347,15 @@ class ShareGroupMachine(RuleBasedStateMachine):
             self.produced[p] += 1
         assert self.producer.flush(10) == 0
 
+    def do_produce_and_take(self, count: int, who: int) -> None:
+        self.do_produce(count)
+        m = self._member(who)
+        if m is None:
+            return
+        if m.mode == "explicit":
+            self.do_acknowledge(who, len(m.batch))
+        self.do_poll(who, 0.5)
+
     # -- the broker-side model, replayed from the trace ----------------------------------------------------
     def _replay_trace(self) -> None:
         events = self.cluster.trace.events()
@@ -354,6 +383,7 @@ class ShareGroupMachine(RuleBasedStateMachine):
                     assert new_dc == dc + 1, f"{key}: delivery count {dc} -> {new_dc}"
                     assert new_dc <= LIMIT, f"{key}: delivery count {new_dc} over the limit"
                     self.state[key] = ("Acquired", f.get("member"), new_dc)
+                    self.acquired_by[key] = f.get("client_id")
                 elif ev.kind == "share_acknowledged":
                     kind = str(f["type"]).upper()
                     if kind == "GAP":
@@ -383,6 +413,40 @@ class ShareGroupMachine(RuleBasedStateMachine):
         acquisition up to the limit; the SPSO only passes Acknowledged or Archived records."""
         if hasattr(self, "cluster"):
             self._replay_trace()
+
+    @invariant()
+    def broker_window_matches_the_replayed_trace(self):
+        """The broker's own window agrees with the trace: the SPSO, and each in-flight offset's state, delivery
+        count and holder; every offset below the SPSO is Acknowledged or Archived in the replayed model; the first
+        offset of a non-empty window is unfinished (the SPSO moves over finished runs)."""
+        if not hasattr(self, "cluster"):
+            return
+        self._replay_trace()
+        for p in range(self.params["partitions"]):
+            sp = self.cluster.share_partitions.share_partition(GROUP, TOPIC, p, create=False)
+            if sp is None or not sp.initialized:
+                continue
+            start = sp.start_offset
+            assert start == self.spso.get(p, start), (p, start, self.spso.get(p))
+            assert 0 <= start <= self.produced[p], (p, start, self.produced[p])
+            for off in range(start):
+                state = self.state.get((p, off), ("Acknowledged", None, 0))[0]
+                assert state in ("Acknowledged", "Archived"), f"p{p} offset {off} below the SPSO {start} is {state}"
+            window = sp.snapshot()
+            if window:
+                assert window[0][0] == start and window[0][1] not in ("Acknowledged", "Archived"), (p, window[:3])
+            now = self.cluster.now_ms
+            for off, state, dc, member, deadline in window:
+                assert start <= off < self.produced[p], (p, off, start)
+                assert dc <= LIMIT, (p, off, dc)
+                model = self.state.get((p, off), ("Available", None, 0))
+                assert (state, dc) == (model[0], model[2]), f"p{p}@{off}: broker {state}/dc{dc}, trace {model}"
+                if state == "Acquired":
+                    assert member == model[1] and deadline is not None and deadline >= now, (p, off, member, model)
+                else:
+                    assert member is None and deadline is None, (p, off, state, member, deadline)
+                if state == "Available":
+                    assert dc < LIMIT, (p, off, dc)
 
     @invariant()
     def acknowledgements_never_touch_the_log(self):
