@@ -555,3 +555,16 @@ def test_same_seed_same_trace():
         cluster.advance(60_000)
         return cluster.trace.text().split("\n", 1)[1]       # past cluster_started (its name differs)
     assert run() == run()
+
+
+def test_share_fetch_invalid_requests_and_session_limit():
+    cluster = Cluster(seed=1, config={"group.share.max.share.sessions": 200})
+    cluster.create_topic("t", 1)
+    a = Member(cluster, "a")
+    a.hb()
+    assert a.fetch(acks={("t", 0): [(0, 0, [ACCEPT])]}).error_code == ERR.INVALID_REQUEST   # acks with epoch 0
+    a.fetch()
+    assert a.fetch(epoch=-1).error_code == ERR.INVALID_REQUEST                              # -1 with partitions
+    assert a.fetch(epoch=-1, partitions=[]).error_code == 0
+    cluster.share_partitions.sessions.update({(G, f"m{i}"): None for i in range(200)})
+    assert a.fetch(epoch=0).error_code == ERR.SHARE_SESSION_LIMIT_REACHED

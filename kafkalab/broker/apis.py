@@ -507,7 +507,8 @@ def share_fetch(cluster: Any, respond: Respond, /, *, group_id: str, member_id: 
 
     ``share_session_epoch`` 0 opens the member's share session, then each request carries the next epoch
     (wrong: INVALID_SHARE_SESSION_EPOCH 123; none open: SHARE_SESSION_NOT_FOUND 122); -1 applies the
-    acknowledgements, closes the session and releases everything the member acquired (no records).
+    acknowledgements, closes the session and releases everything the member acquired (no records; it must list
+    no ``partitions``, and epoch 0 must carry no acknowledgements: INVALID_REQUEST).
     ``acknowledgements`` {(topic, partition): [(first_offset, last_offset, [ack_type, ...])]} are applied
     first (types 0 GAP, 1 ACCEPT, 2 RELEASE, 3 REJECT, 4 RENEW), per partition all or nothing
     (INVALID_RECORD_STATE 121 in that partition's ``acknowledge_error_code``). Up to ``max_records`` records

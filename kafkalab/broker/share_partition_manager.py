@@ -18,8 +18,10 @@ Simplifications:
 - A ShareFetch from a member the group does not know is served (the broker does not check the
   assignment: a member may finish acknowledging a partition that was taken away, KAFKA-20736).
 - Opening a session (epoch 0) while one exists replaces it; records the member holds stay Acquired
-  until acknowledged or their lock expires (what Kafka does with them then is unverified).
-- ``group.share.max.share.sessions`` is not enforced (no SHARE_SESSION_LIMIT_REACHED).
+  until acknowledged or their lock expires (as ``SharePartitionManager.newContext`` read in the 2024
+  source: the old session is only removed from the cache).
+- ``group.share.max.share.sessions`` refuses a new session with SHARE_SESSION_LIMIT_REACHED (133); there
+  is no idle-session eviction.
 """
 
 from __future__ import annotations
@@ -125,6 +127,8 @@ class SharePartitionManager:
             if not opening_allowed:
                 return ERR.INVALID_SHARE_SESSION_EPOCH, None
             replaced = session is not None
+            if not replaced and len(self.sessions) >= self.cluster.broker_config["group.share.max.share.sessions"]:
+                return ERR.SHARE_SESSION_LIMIT_REACHED, None
             session = self.sessions[key] = ShareSession(group_id, member_id, client_id)
             self.trace.record("share_session", "ShareFetch with epoch 0" + (" (replaces the old session)"
                                                                             if replaced else ""),
@@ -174,8 +178,14 @@ class SharePartitionManager:
         """Handle one ShareFetch: session epoch, then the piggy-backed acknowledgements, then acquisition.
 
         Epoch -1 applies the acknowledgements, closes the session and releases every record the member
-        holds (no records are fetched). Returns the waiting request (``cancel()``), or None if answered.
+        holds (no records are fetched; fetch partitions with -1, or acknowledgements with 0, are INVALID_REQUEST
+        as in ``SharePartitionManager.newContext``). Returns the waiting request (``cancel()``), or None if answered.
         """
+        if (share_session_epoch == INITIAL_EPOCH and any(acknowledgements.values() if acknowledgements else ())) or (
+                share_session_epoch == FINAL_EPOCH and partitions):
+            # newContext: no acknowledgements in the request that opens a session; a closing one fetches nothing.
+            reply(ShareFetchResult(ERR.INVALID_REQUEST, {}))
+            return None
         err, session = self._session_for(group_id, member_id, share_session_epoch, client_id, opening_allowed=True)
         if err:
             reply(ShareFetchResult(err, {}))
