@@ -96,8 +96,10 @@ def test_memberid_is_a_client_generated_uuid_in_librdkafkas_format():
     stripped: ``rd_kafka_Uuid_base64str``) of a random version-4 UUID; the classic protocol has none before joining."""
     ids = {}
     for name, module in (("kafkalab", kafkalab), ("librdkafka", ck)):
-        # kafkalab draws from its cluster's seeded rng: distinct ids need one cluster
-        where = kafkalab.Cluster(seed=1).bootstrap_servers if module is kafkalab else NOWHERE
+        # kafkalab draws from its cluster's seeded rng: distinct ids need one cluster, kept alive (the registry of
+        # bootstrap.servers holds clusters weakly: an unreferenced one can be collected before the consumer looks it up)
+        cluster = kafkalab.Cluster(seed=1) if module is kafkalab else None
+        where = cluster.bootstrap_servers if cluster is not None else NOWHERE
         conf = {"bootstrap.servers": where, "group.id": "g", "group.protocol": "consumer"}
         got = []
         for _ in range(20):     # enough draws that a url-safe alphabet would show a '-' or '_' (p > 0.99)
