@@ -91,7 +91,8 @@ def test_module_exports_the_same_names(real, lab):
     assert not extra, f"{lab.__name__} has undocumented extras {extra}"
 
 
-CLASSES = ["Producer", "Consumer", "ShareConsumer", "Messages", "AcknowledgeType", "Message", "TopicPartition", "KafkaError", "KafkaException",
+CLASSES = ["Producer", "Consumer", "ShareConsumer", "Messages", "AcknowledgeType", "Message", "TopicPartition",
+           "KafkaError", "KafkaException",
            "admin.AdminClient", "admin.NewTopic", "admin.NewPartitions", "admin.ConfigResource",
            "admin.TopicMetadata", "admin.ClusterMetadata", "admin.PartitionMetadata", "admin.BrokerMetadata",
            "admin.ConfigEntry", "admin.OffsetSpec", "TopicCollection", "admin.TopicDescription",
