@@ -127,7 +127,10 @@ class TransactionCoordinator:
         ``read_committed``) is answered ``UNSTABLE_OFFSET_COMMIT`` for such a partition, and the
         consumer retries until the transaction completes (KIP-447).
         """
-        return any(tp in meta.pending_offsets.get(group_id, ()) for meta in self.transactions.values())
+        transactions = self.transactions
+        if not transactions:            # the common case, asked on every read_committed fetch of a new position
+            return False
+        return any(tp in meta.pending_offsets.get(group_id, ()) for meta in transactions.values())
 
     # -- producer ids ------------------------------------------------------------------------------
     def allocate_producer_id(self, client_id: str = "", reason: str = "InitProducerId") -> tuple[int, int]:
