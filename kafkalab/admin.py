@@ -20,8 +20,6 @@ from .client.admin import (
     AclPermissionType,
     AdminClient,
     AlterConfigOpType,
-    BrokerMetadata,
-    ClusterMetadata,
     ConfigEntry,
     ConfigResource,
     ConfigSource,
@@ -31,11 +29,9 @@ from .client.admin import (
     NewPartitions,
     NewTopic,
     OffsetSpec,
-    PartitionMetadata,
     ResourcePatternType,
     ResourceType,
     TopicDescription,
-    TopicMetadata,
 )
 from .client.consumer_group_command import describe_members_text, describe_state_text
 from .client.group_admin import (
@@ -49,6 +45,7 @@ from .client.group_admin import (
     describe_groups_text,
 )
 from .client.message import OFFSET_INVALID
+from .client.metadata import BrokerMetadata, ClusterMetadata, PartitionMetadata, TopicMetadata
 from .client.model import IsolationLevel
 from .client.share_group_command import (
     describe_share_members_text,

@@ -1,8 +1,9 @@
 """The admin client, with confluent-kafka's ``AdminClient`` API: topics, configs, offsets, groups.
 
 Owns ``AdminClient``, ``NewTopic``, ``NewPartitions``, ``ConfigResource``, ``OffsetSpec``,
-``ClusterMetadata`` and the result types. Every call returns ``concurrent.futures.Future``s as
-confluent-kafka does; ``result()`` raises ``KafkaException`` on failure. Standard library only.
+and the result types (``ClusterMetadata`` lives in ``metadata.py``). Every call returns
+``concurrent.futures.Future``s as confluent-kafka does; ``result()`` raises ``KafkaException`` on
+failure. Standard library only.
 """
 
 from __future__ import annotations
@@ -268,67 +269,6 @@ class DeletedRecords:
     """Result of ``delete_records``: the partition's new log start offset."""
 
     low_watermark: int
-
-
-@dataclass
-class BrokerMetadata:
-    id: int
-    host: str
-    port: int
-
-    def __str__(self) -> str:
-        return f"{self.host}:{self.port}/{self.id}"
-
-
-@dataclass
-class PartitionMetadata:
-    id: int
-    leader: int = 1
-    replicas: list[int] = field(default_factory=lambda: [1])
-    isrs: list[int] = field(default_factory=lambda: [1])
-    error: KafkaError | None = None
-
-    def __str__(self) -> str:
-        return str(self.id)
-
-
-@dataclass
-class TopicMetadata:
-    topic: str
-    partitions: dict[int, PartitionMetadata]
-    error: KafkaError | None = None
-    is_internal: bool = False
-
-    def __str__(self) -> str:
-        return str(self.topic)
-
-
-@dataclass
-class ClusterMetadata:
-    cluster_id: str
-    controller_id: int
-    brokers: dict[int, BrokerMetadata]
-    topics: dict[str, TopicMetadata]
-    orig_broker_id: int = 1
-    orig_broker_name: str = ""
-
-    def __str__(self) -> str:
-        return str(self.cluster_id)
-
-
-def cluster_metadata(md: Any) -> ClusterMetadata:
-    """confluent-kafka's ``ClusterMetadata`` from a Metadata response (``broker.apis.MetadataResult``)."""
-    topics = {}
-    for name, info in md.topics.items():
-        if info.error is not None:
-            topics[name] = TopicMetadata(name, {}, info.error, False)
-        else:
-            topics[name] = TopicMetadata(name, {p: PartitionMetadata(p) for p in range(info.partitions)},
-                                         None, info.internal)
-    brokers = {b.node_id: BrokerMetadata(b.node_id, b.host, b.port) for b in md.brokers}
-    first = md.brokers[0]
-    return ClusterMetadata(md.cluster_id, md.controller_id, brokers, topics, first.node_id,
-                           f"{first.host}:{first.port}/{first.node_id}")
 
 
 def _done(value: Any = None, error: KafkaException | None = None) -> Future:

@@ -16,6 +16,7 @@ from ..broker import apis as _apis
 from ..broker import cluster as _cluster
 from ..clock import VirtualClock
 from ..errors import ERR, KafkaError, KafkaException
+from .metadata import cluster_metadata
 from .stats import stats_json
 
 INFINITE_WAIT_CAP_MS = 300_000
@@ -407,7 +408,6 @@ class ClientBase(ClientCore):
         """
         self._check_usable()
         timeout_ms(timeout, "list_topics")
-        from .admin import cluster_metadata
         self._require_cluster("Failed to get metadata")
         if topic is not None and not isinstance(topic, str):
             raise TypeError(f"list_topics: topic must be str or None, got {topic!r}")
